@@ -1,0 +1,1 @@
+"""importbio: the command line, settings and process wiring."""

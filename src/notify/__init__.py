@@ -1,0 +1,1 @@
+"""Notify: decisions, mail out, reminders. May use intake; intake never imports notify."""
