@@ -48,6 +48,7 @@ class Attachment:
     inline: bool = False
     content_id: bool = False
     encrypted: bool = False
+    opened: bool = False  # a container (zip, winmail.dat, mail) whose files are listed apart
 
     @property
     def location(self) -> str:

@@ -1,0 +1,20 @@
+"""``python -m benchmarks [NAME] [options]``: run one benchmark (default: parse)."""
+
+from __future__ import annotations
+
+import sys
+
+from benchmarks import parse_bench
+
+BENCHMARKS = {"parse": parse_bench.main}
+
+
+def main() -> int:
+    """Dispatch to the named benchmark."""
+    args = sys.argv[1:]
+    name = args.pop(0) if args and args[0] in BENCHMARKS else "parse"
+    return BENCHMARKS[name](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Where mail comes from: files and folders, a Maildir, an IMAP mailbox."""

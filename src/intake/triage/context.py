@@ -1,0 +1,26 @@
+"""What triage needs besides the message: the time, the calendar and the yearly rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from intake.calendar import WorkCalendar
+from intake.parse.limits import DEFAULT_LIMITS, ParseLimits
+from intake.triage.rules.extra_controls import TableSet
+
+
+@dataclass(frozen=True, slots=True)
+class TriageContext:
+    """The values triage depends on, given from outside so triage itself stays pure.
+
+    ``now`` enables the timing rules (too early, late); without it only the ETA is read.
+    ``reference_day`` anchors dates written without a year and the COI year check.
+    """
+
+    reference_day: date
+    calendar: WorkCalendar
+    tables: TableSet
+    now: datetime | None = None
+    limits: ParseLimits = DEFAULT_LIMITS
+    own_domains: frozenset[str] = field(default_factory=frozenset)
