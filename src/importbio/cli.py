@@ -2,19 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import asyncio
+import json
+import sys
+from collections.abc import Coroutine
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 
-from importbio.settings import Settings, SettingsError, load_settings
+from importbio import views
+from importbio.logs import configure_logging
+from importbio.runtime import (
+    NotReady,
+    open_store,
+    redis_pool,
+    run_all,
+    run_intake,
+    run_worker,
+    triage_context,
+)
+from importbio.settings import Settings, SettingsError, load_settings, mask_secret
 from intake.calendar import BRUSSELS, WorkCalendar, local_date
+from intake.case.migrate import current_head
+from intake.codes import Queue
 from intake.parse.limits import ParseLimits
+from intake.queue.checks import enqueue_check
 from intake.report import MailReport, read_mail
 from intake.sources.files import Found, read_paths
 from intake.triage.context import TriageContext
 from intake.triage.rules.extra_controls import RulesError, TableSet
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="Intake and notification worker of the organic-import desk (TRACES NT COI).",
@@ -42,7 +64,9 @@ def _parse_now(value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"'{value}' is not an ISO date or date-time") from None
+        raise typer.BadParameter(
+            f"'{value}' is not an ISO date or date-time", param_hint="'--now'"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=BRUSSELS)
 
 
@@ -148,6 +172,267 @@ def render_text(report: MailReport) -> str:
     lines.append("Why:")
     lines.extend(f"  - {reason}" for reason in report.reasons)
     return "\n".join(lines) + "\n"
+
+
+# -- the worker's commands ------------------------------------------------------------
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise _fail(str(exc)) from None
+    configure_logging(fmt=settings.log_format, level=settings.log_level)
+    return settings
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine; a service that is not ready ends the command with one line."""
+    try:
+        return asyncio.run(coroutine)
+    except NotReady as exc:
+        raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(code=130) from None
+
+
+@app.command()
+def run(
+    burst: Annotated[bool, typer.Option(help="Take in what is waiting, then stop.")] = False,
+    seed: Annotated[
+        Path | None,
+        typer.Option(
+            help="First deliver the .eml files of this folder into the Maildir inbox (a demo)."
+        ),
+    ] = None,
+) -> None:
+    """Run everything in one process on embedded defaults: Maildir inbox, SQLite, Redis."""
+    settings = _settings()
+    if seed is not None:
+        from intake.sources.maildir import deliver
+
+        delivered = 0
+        for item in read_paths([str(seed)], max_message_bytes=settings.max_message_bytes):
+            if isinstance(item, Found):
+                deliver(settings.maildir_path(), item.raw)
+                delivered += 1
+        typer.echo(
+            f"importbio: delivered {delivered} messages into {settings.maildir_path()}", err=True
+        )
+    inbox = (
+        "IMAP mailbox"
+        if settings.imap_url
+        else f"Maildir {settings.maildir_path()} (deliver into its new/)"
+    )
+    typer.echo(
+        f"importbio: reading {inbox}; store {mask_secret(settings.store_url())}; Ctrl-C stops",
+        err=True,
+    )
+    _run(run_all(settings, burst=burst))
+
+
+@app.command()
+def intake(
+    burst: Annotated[bool, typer.Option(help="Take in what is waiting, then stop.")] = False,
+) -> None:
+    """Watch the mailbox and turn every message into a case (needs Redis and a migrated store)."""
+    settings = _settings()
+
+    async def main() -> None:
+        store = await open_store(settings, migrate=False)
+        try:
+            async with redis_pool(settings, embedded_ok=False) as (redis, _):
+                await run_intake(settings, store, redis, watch=not burst)
+        finally:
+            await store.close()
+
+    _run(main())
+
+
+@app.command()
+def worker(
+    burst: Annotated[bool, typer.Option(help="Run the queued jobs, then stop.")] = False,
+) -> None:
+    """Run the queued jobs: documentary-check placement and the sweep."""
+    settings = _settings()
+
+    async def main() -> None:
+        store = await open_store(settings, migrate=False)
+        try:
+            async with redis_pool(settings, embedded_ok=False) as (_, redis_settings):
+                await run_worker(store, redis_settings, burst=burst)
+        finally:
+            await store.close()
+
+    _run(main())
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the case store's schema."""
+    settings = _settings()
+
+    async def main() -> None:
+        store = await open_store(settings, migrate=True)
+        await store.close()
+
+    _run(main())
+    typer.echo(f"importbio: the case store is at schema {current_head()}")
+
+
+@app.command()
+def queue(
+    name: Annotated[
+        Queue | None, typer.Argument(help="A queue; without one, every queue's count.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+) -> None:
+    """The officers' triaged queues: counts, then a queue's cases in priority order."""
+    settings = _settings()
+
+    async def main() -> None:
+        store = await open_store(settings, migrate=False)
+        try:
+            counts = await store.queue_counts()
+            cases = await store.queue_cases(name, limit=limit) if name else []
+        finally:
+            await store.close()
+        if as_json:
+            payload: dict[str, Any] = {"counts": {q.value: n for q, n in counts.items()}}
+            if name:
+                payload["cases"] = [views.case_summary(c) for c in cases]
+            typer.echo(json.dumps(payload, ensure_ascii=False))
+        elif name:
+            typer.echo(f"Queue {name.value}: {counts[name]} open\n{views.render_cases(cases)}")
+        else:
+            typer.echo(views.render_counts(counts))
+
+    _run(main())
+
+
+@app.command()
+def case(
+    key: Annotated[str, typer.Argument(help="A COI reference (any spelling) or a case number.")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
+) -> None:
+    """One case, its documents and its timeline."""
+    settings = _settings()
+
+    async def main() -> dict[str, Any] | None:
+        store = await open_store(settings, migrate=False)
+        try:
+            found = await store.find_case(key)
+            if found is None:
+                return None
+            return views.case_detail(
+                found,
+                await store.timeline(found.id),
+                await store.case_messages(found.id),
+                await store.case_documents(found.id),
+            )
+        finally:
+            await store.close()
+
+    detail = _run(main())
+    if detail is None:
+        typer.echo(f"importbio: no case {key}", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(json.dumps(detail, ensure_ascii=False) if as_json else views.render_case(detail))
+
+
+quarantine_app = typer.Typer(
+    help="Messages that could not be read whole: list, show, replay.", no_args_is_help=True
+)
+app.add_typer(quarantine_app, name="quarantine")
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    all_entries: Annotated[
+        bool, typer.Option("--all", help="Also the ones already replayed.")
+    ] = False,
+) -> None:
+    """Quarantined messages, newest first."""
+    settings = _settings()
+
+    async def main() -> str:
+        store = await open_store(settings, migrate=False)
+        try:
+            return views.render_quarantine(
+                await store.quarantined(status=None if all_entries else "held")
+            )
+        finally:
+            await store.close()
+
+    typer.echo(_run(main()))
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    entry: Annotated[int, typer.Argument(help="The entry number.")],
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Print the message's bytes exactly as received.")
+    ] = False,
+) -> None:
+    """One quarantined message: why, and (with --raw) its bytes."""
+    settings = _settings()
+
+    async def main() -> tuple[Any, bytes | None]:
+        store = await open_store(settings, migrate=False)
+        try:
+            found = await store.quarantine_entry(entry)
+            return found, (await store.raw(found.sha256) if found else None)
+        finally:
+            await store.close()
+
+    found, data = _run(main())
+    if found is None:
+        typer.echo(f"importbio: no quarantine entry {entry}", err=True)
+        raise typer.Exit(code=1)
+    if raw:
+        sys.stdout.buffer.write(data or b"")
+        return
+    typer.echo(views.render_quarantine([found]))
+    typer.echo(f"\nReason: {found.reason}\nSource: {found.source_ref}\nSHA-256: {found.sha256}")
+
+
+@quarantine_app.command("replay")
+def quarantine_replay(entry: Annotated[int, typer.Argument(help="The entry number.")]) -> None:
+    """Read a quarantined message again with the current settings (e.g. raised limits)."""
+    settings = _settings()
+
+    async def main() -> str:
+        store = await open_store(settings, migrate=False)
+        try:
+            found = await store.quarantine_entry(entry)
+            if found is None or found.status != "held":
+                return f"no held quarantine entry {entry}"
+            data = await store.raw(found.sha256) or b""
+            now = datetime.now(UTC)
+            context = replace(triage_context(settings), now=now, reference_day=local_date(now))
+            report = read_mail(data, source=found.source_ref, context=context)
+            outcome = await store.take(
+                data, report, source_ref=found.source_ref, now=now, replaying=entry
+            )
+            if outcome.version is not None and outcome.case_id is not None and settings.redis_url:
+                async with redis_pool(settings, embedded_ok=False) as (redis, _):
+                    await enqueue_check(redis, outcome.case_id, outcome.version)
+            return f"entry {entry}: {outcome.status.value}" + (
+                f", case #{outcome.case_id}" if outcome.case_id else ""
+            )
+        finally:
+            await store.close()
+
+    typer.echo(_run(main()))
+
+
+@app.command()
+def config() -> None:
+    """The effective settings, secrets masked."""
+    settings = _settings()
+    for name, value in settings.effective().items():
+        typer.echo(f"{name}={value}")
 
 
 def main() -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from intake.calendar import DEFAULT_CLOSING_DAYS, ClosingDay
@@ -24,6 +25,50 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="IMPORTBIO_", extra="ignore", frozen=True)
 
+    var_dir: Path = Field(
+        default=Path("var"),
+        description="Folder for the embedded defaults: the Maildir inbox, the SQLite store, Redis.",
+    )
+    imap_url: SecretStr | None = Field(
+        default=None,
+        description=(
+            "The desk's mailbox: imap://user:password@host:port/INBOX or imaps://... "
+            "(options: ?starttls=1, ?processed=Folder, ?quarantine=Folder, ?auth=xoauth2). "
+            "Unset: the Maildir inbox is read."
+        ),
+    )
+    maildir: Path | None = Field(
+        default=None,
+        description="Maildir inbox read when no IMAP URL is set (default VAR_DIR/maildir).",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description=(
+            "The case store: sqlite+aiosqlite:///path.db or postgresql+asyncpg://user:pw@host/db "
+            "(default: SQLite in VAR_DIR/importbio.db)."
+        ),
+    )
+    redis_url: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Redis for the job queues: redis://host:6379/0. Unset: `run` starts an embedded Redis."
+        ),
+    )
+    parse_workers: int | None = Field(
+        default=None,
+        ge=0,
+        description="Processes that parse mail (default: one per CPU; 0 = in-process).",
+    )
+    batch_size: int = Field(default=100, gt=0, le=5000, description="Messages fetched per batch.")
+    poll_interval_s: float = Field(
+        default=60.0, gt=0, description="Safety poll of the mailbox, seconds."
+    )
+    log_format: Literal["json", "console"] = Field(
+        default="json", description="Log lines as JSON or for a console."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="Least severe level logged."
+    )
     rules_dir: Path | None = Field(
         default=None,
         description="Folder with extra yearly extra-controls tables (extra_controls/YYYY.toml).",
@@ -40,6 +85,70 @@ class Settings(BaseSettings):
         default=64 * 1024 * 1024, gt=0, description="Largest message read whole."
     )
 
+    @field_validator("rules_dir", mode="before")
+    @classmethod
+    def _empty_rules_dir_is_none(cls, value: object) -> object:
+        # An empty variable means "no operator folder", not the current directory.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("rules_dir")
+    @classmethod
+    def _check_rules_dir(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"'{value}' is not a folder")
+        return value
+
+    @field_validator("imap_url")
+    @classmethod
+    def _check_imap_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value():
+            from intake.sources.imap import parse_imap_url
+
+            parse_imap_url(value.get_secret_value())
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            normalise_database_url(value.get_secret_value())
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("redis://", "rediss://", "unix://")
+        ):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    def store_url(self) -> str:
+        """The SQLAlchemy URL of the case store."""
+        if self.database_url is None:
+            return f"sqlite+aiosqlite:///{(self.var_dir / 'importbio.db').resolve()}"
+        return normalise_database_url(self.database_url.get_secret_value())
+
+    def maildir_path(self) -> Path:
+        """The Maildir inbox used when no IMAP mailbox is configured."""
+        return self.maildir if self.maildir is not None else self.var_dir / "maildir"
+
+    def effective(self) -> dict[str, str]:
+        """Every setting as the program uses it, secrets masked, for ``importbio config``."""
+        shown: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = mask_secret(value.get_secret_value())
+            shown[f"IMPORTBIO_{name.upper()}"] = "" if value is None else str(value)
+        shown["(case store)"] = mask_secret(self.store_url())
+        shown["(inbox)"] = (
+            mask_secret(self.imap_url.get_secret_value())
+            if self.imap_url
+            else f"maildir {self.maildir_path()}"
+        )
+        return shown
+
     @field_validator("closing_days")
     @classmethod
     def _check_closing_days(cls, value: str) -> str:
@@ -49,6 +158,34 @@ class Settings(BaseSettings):
     def closing_day_list(self) -> tuple[ClosingDay, ...]:
         """The configured closing days as values."""
         return parse_closing_days(self.closing_days)
+
+
+def normalise_database_url(url: str) -> str:
+    """The async-driver form of a store URL; ValueError for anything else."""
+    for plain, async_form in (
+        ("sqlite:///", "sqlite+aiosqlite:///"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(plain):
+            url = async_form + url[len(plain) :]
+    if not url.startswith(("sqlite+aiosqlite:///", "postgresql+asyncpg://")):
+        raise ValueError("must be sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db")
+    return url
+
+
+def mask_secret(url: str) -> str:
+    """A URL with its password replaced by ``***``."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "***"
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def parse_closing_days(value: str) -> tuple[ClosingDay, ...]:

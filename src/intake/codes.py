@@ -116,3 +116,29 @@ class Flag(StrEnum):
     HEADER_TRUNCATED = "header_truncated"
     NO_SENDER = "no_sender"
     MAILING_LIST = "mailing_list"
+
+
+class CaseStatus(StrEnum):
+    """Where a case is in its life (its queue says which officers look at it)."""
+
+    NEW = "new"  # stored, its documentary check not yet placed on a queue
+    QUEUED = "queued"  # on an officer queue
+    UNDER_CHECK = "under_check"
+    WAITING = "waiting"  # physical check, sampling or documents requested
+    DECIDED = "decided"
+    CLOSED = "closed"
+
+
+class EventKind(StrEnum):
+    """What happened to a case. Every event has a time and, where a person acted, who."""
+
+    RECEIVED = "received"  # the message that opened the case
+    REPLY_ATTACHED = "reply_attached"  # a later message of the same case
+    DOCUMENTS_ADDED = "documents_added"
+    QUEUED = "queued"
+    ETA_CHANGED = "eta_changed"
+    DECIDED = "decided"
+    MAILED = "mailed"
+    REMINDED = "reminded"
+    ESCALATED = "escalated"
+    NOTE = "note"

@@ -59,11 +59,20 @@ def read_paths(paths: Iterable[str], *, max_message_bytes: int) -> Iterator[Foun
 def _read_folder(path: Path, max_message_bytes: int) -> Iterator[Found | Unreadable]:
     if is_maildir(path):
         for sub in ("new", "cur"):
-            for entry in sorted((path / sub).iterdir()):
+            try:
+                entries = sorted((path / sub).iterdir())
+            except OSError as exc:
+                yield _unreadable(exc, path / sub)
+                continue
+            for entry in entries:
                 if entry.is_file() and not entry.name.startswith("."):
                     yield from _read_file(entry, max_message_bytes, whole=True)
         return
-    for root, dirs, files in os.walk(path):
+    # os.walk drops folders it cannot list unless told; each one must be reported.
+    refused: list[OSError] = []
+    for root, dirs, files in os.walk(path, onerror=refused.append):
+        yield from (_unreadable(exc, path) for exc in refused)
+        refused.clear()
         dirs.sort()
         here = Path(root)
         if is_maildir(here):
@@ -73,6 +82,11 @@ def _read_folder(path: Path, max_message_bytes: int) -> Iterator[Found | Unreada
         for filename in sorted(files):
             if Path(filename).suffix.lower() in _MAIL_SUFFIXES:
                 yield from _read_file(here / filename, max_message_bytes)
+    yield from (_unreadable(exc, path) for exc in refused)
+
+
+def _unreadable(exc: OSError, fallback: Path) -> Unreadable:
+    return Unreadable(str(exc.filename or fallback), exc.strerror or str(exc))
 
 
 def _read_file(
@@ -116,4 +130,12 @@ def _mbox_chunks(data: bytes) -> Iterator[bytes]:
         chunk = data[begin:end]
         newline = chunk.find(b"\n")
         body = chunk[newline + 1 :] if newline >= 0 else b""
-        yield body.replace(b"\n>From ", b"\nFrom ")
+        yield _drop_separator_line(body).replace(b"\n>From ", b"\nFrom ")
+
+
+def _drop_separator_line(body: bytes) -> bytes:
+    """Without the empty line that ends each mbox entry: it belongs to the mbox, not the mail."""
+    for ending in (b"\r\n", b"\n"):
+        if body.endswith(ending * 2):
+            return body[: -len(ending)]
+    return body

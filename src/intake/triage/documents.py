@@ -520,6 +520,9 @@ _DESCRIPTIONS: dict[FileType, str] = {
 }
 
 
+_PDF_TAIL_BYTES = 2048
+
+
 def classify_attachment(att: Attachment, limits: ParseLimits) -> AttachmentVerdict:
     """What an attachment is to the desk: by name, else by a PDF's first pages."""
     if att.detected_type in _CONTAINERS:
@@ -532,7 +535,7 @@ def classify_attachment(att: Attachment, limits: ParseLimits) -> AttachmentVerdi
         return AttachmentVerdict(frozenset(), False, "inline or logo image", ignored=True, notes=())
     notes = list(_type_notes(att))
     verdict = named
-    if att.detected_type is FileType.PDF:
+    if att.detected_type is FileType.PDF and (not named.roles or _looks_locked_or_cut(att.payload)):
         read, pdf_notes = _read_pdf(att, limits, need_text=not named.roles)
         notes += pdf_notes
         verdict = named if named.roles else read
@@ -545,6 +548,15 @@ def classify_attachment(att: Attachment, limits: ParseLimits) -> AttachmentVerdi
     return AttachmentVerdict(
         verdict.roles, verdict.proforma, verdict.evidence, ignored=False, notes=tuple(notes)
     )
+
+
+def _looks_locked_or_cut(pdf: bytes) -> bool:
+    """Whether a PDF whose name already says what it is must still be opened.
+
+    Opening costs about a millisecond; two byte searches tell the files worth it: an
+    ``/Encrypt`` dictionary, or no ``%%EOF`` marker near the end (a truncated file).
+    """
+    return b"/Encrypt" in pdf or b"%%EOF" not in pdf[-_PDF_TAIL_BYTES:]
 
 
 def _is_decorative_image(att: Attachment) -> bool:

@@ -22,17 +22,13 @@ from intake.triage.context import TriageContext
 from intake.triage.documents import classify_attachment
 from intake.triage.eta import find_eta
 from intake.triage.organic import organic_claim
+from intake.triage.queueing import ROLE_NAMES, QueueFacts, article, choose_queue
 from intake.triage.result import Document, ExtraControlMatch, Triage
 from intake.triage.rules.extra_controls import match_extra_controls
 from intake.triage.rules.parties import find_non_eu_party
 from intake.triage.traces_docs import documents_in_traces
 
 REQUIRED_DOCUMENTS: tuple[DocRole, ...] = (DocRole.TRANSPORT, DocRole.INVOICE)
-_ROLE_NAMES = {
-    DocRole.TRANSPORT: "transport document",
-    DocRole.INVOICE: "invoice",
-    DocRole.OTHER: "other document",
-}
 _CONTAINER_FLAGS = {
     FileType.ZIP: (Flag.ARCHIVE_ATTACHMENT, "zip archive"),
     FileType.TNEF: (Flag.TNEF_ATTACHMENT, "Outlook winmail.dat file"),
@@ -79,7 +75,7 @@ def triage(mail: ParsedMail, context: TriageContext) -> Triage:
         )
     eta, window_opens = _timing(mail, kind, context, notes)
     matches = _rules(mail, kind, coi, eta, context, notes)
-    queue = _choose_queue(mail, kind, coi, missing, in_traces, matches, notes)
+    queue = _choose_queue(mail, kind, coi, missing, matches, notes)
     return Triage(
         kind=kind,
         coi_references=tuple(ref.canonical for ref in coi.references),
@@ -171,7 +167,7 @@ def _classify_documents(
             documents[role].append(_document(attachment, verdict.evidence))
             if role is not DocRole.OTHER or verdict.evidence != "not recognised":
                 notes.add(
-                    f"'{attachment.location}' is {_article(_ROLE_NAMES[role])}: {verdict.evidence}."
+                    f"'{attachment.location}' is {article(ROLE_NAMES[role])}: {verdict.evidence}."
                 )
     in_traces = _documents_in_traces(mail, notes)
     return documents, in_traces
@@ -181,7 +177,7 @@ def _note_container(attachment: Attachment, notes: _Notes) -> None:
     flag, what = _CONTAINER_FLAGS.get(
         attachment.detected_type, (Flag.ARCHIVE_ATTACHMENT, "container")
     )
-    notes.add(f"'{attachment.location}' is {_article(what)}; the files inside it were read.", flag)
+    notes.add(f"'{attachment.location}' is {article(what)}; the files inside it were read.", flag)
 
 
 def _document(attachment: Attachment, evidence: str) -> Document:
@@ -208,7 +204,7 @@ def _documents_in_traces(mail: ParsedMail, notes: _Notes) -> bool:
 
 def _note_missing(missing: Sequence[DocRole], in_traces: bool, notes: _Notes) -> None:
     for role in missing:
-        name = _ROLE_NAMES[role]
+        name = ROLE_NAMES[role]
         if in_traces:
             notes.add(f"No {name} is attached to the mail; the officer checks it in TRACES.")
         else:
@@ -337,51 +333,23 @@ def _rules(
 
 # -- queue ------------------------------------------------------------------------------
 
-_KIND_QUEUES = {
-    Kind.AUTO_REPLY: Queue.DISCARD,
-    Kind.BOUNCE: Queue.DISCARD,
-    Kind.PRFC_REQUEST: Queue.PRFC,
-    Kind.ACCOUNT: Queue.ACCOUNT,
-    Kind.REPLY: Queue.REPLIES,
-    Kind.OTHER: Queue.REVIEW,
-}
-
 
 def _choose_queue(
     mail: ParsedMail,
     kind: Kind,
     coi: _Coi,
     missing: Sequence[DocRole],
-    in_traces: bool,
     matches: Sequence[ExtraControlMatch],
     notes: _Notes,
 ) -> Queue:
-    candidates: list[tuple[Queue, str]] = []
-    if mail.quarantined:
-        candidates.append((Queue.REVIEW, "the message could not be read whole and is quarantined"))
-    if kind is Kind.NOTIFICATION:
-        if not coi.references:
-            candidates.append((Queue.REVIEW, "no valid COI reference was found"))
-        if matches:
-            candidates.append(
-                (Queue.EXTRA_CONTROLS, "the consignment falls under the extra controls")
-            )
-        if missing and not in_traces:
-            names = " and the ".join(_ROLE_NAMES[r] for r in missing)
-            candidates.append(
-                (Queue.INCOMPLETE, f"the {names} {'is' if len(missing) == 1 else 'are'} missing")
-            )
-        if Flag.TOO_EARLY in notes.flags:
-            candidates.append((Queue.EARLY, "it came more than 5 working days before the ETA"))
-        if Flag.LATE in notes.flags:
-            candidates.append((Queue.LATE, "the ETA has passed"))
-        candidates.append((Queue.CHECK, "it is ready for the documentary check"))
-    else:
-        candidates.append((_KIND_QUEUES[kind], f"it is {_article(kind.value.replace('_', ' '))}"))
-    queue, why = min(candidates, key=lambda c: c[0].rank)
+    facts = QueueFacts(
+        kind=kind,
+        quarantined=mail.quarantined,
+        has_coi=bool(coi.references),
+        extra_controls=bool(matches),
+        missing=tuple(missing),
+        flags=notes.flags,
+    )
+    queue, why = choose_queue(facts)
     notes.add(f"Queue {queue.value}: {why}.")
     return queue
-
-
-def _article(noun: str) -> str:
-    return f"an {noun}" if noun[:1].lower() in "aeiou" else f"a {noun}"

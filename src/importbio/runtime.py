@@ -1,0 +1,165 @@
+"""Wiring: settings in, running processes out (intake, worker, both in one).
+
+Everything here connects the pure core to real services chosen by the settings; each
+piece is also usable alone by the commands that need only it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import structlog
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+from arq.worker import Worker
+
+from importbio.settings import Settings
+from intake.calendar import WorkCalendar
+from intake.case.migrate import current_head, upgrade
+from intake.case.store import CaseStore, connect
+from intake.parse.limits import ParseLimits
+from intake.pipeline import Intake
+from intake.queue.checks import sweep
+from intake.queue.worker import worker_options
+from intake.sources.base import MailSource
+from intake.triage.context import TriageContext
+from intake.triage.rules.extra_controls import TableSet
+
+log = structlog.get_logger(__name__)
+
+
+class NotReady(Exception):  # noqa: N818 - names the state
+    """A service the command needs is missing or not prepared; one line says which."""
+
+
+def triage_context(settings: Settings) -> TriageContext:
+    """The triage context the settings describe (rules, calendar, limits)."""
+    return TriageContext(
+        reference_day=date.today(),
+        calendar=WorkCalendar(settings.closing_day_list()),
+        tables=TableSet.load([settings.rules_dir] if settings.rules_dir else []),
+        limits=ParseLimits(
+            cpu_budget_s=settings.cpu_budget_s, max_message_bytes=settings.max_message_bytes
+        ),
+    )
+
+
+async def open_store(settings: Settings, *, migrate: bool) -> CaseStore:
+    """The case store, migrated first when ``migrate`` (else it must be at the newest schema)."""
+    url = settings.store_url()
+    if url.startswith("sqlite"):
+        Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    if migrate:
+        await asyncio.to_thread(upgrade, url)
+    store = CaseStore(connect(url), calendar=WorkCalendar(settings.closing_day_list()))
+    if not migrate:
+        await _check_schema(store)
+    return store
+
+
+async def _check_schema(store: CaseStore) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        async with store.engine.connect() as conn:
+            version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+    except DBAPIError:
+        version = None
+    if version != current_head():
+        await store.close()
+        raise NotReady(
+            f"the case store is at schema {version or 'none'}, not {current_head()}: "
+            "run `importbio migrate`"
+        )
+
+
+@contextlib.asynccontextmanager
+async def redis_pool(
+    settings: Settings, *, embedded_ok: bool
+) -> AsyncIterator[tuple[ArqRedis, RedisSettings]]:
+    """An arq Redis pool: the configured Redis, or (for ``run``) an embedded one."""
+    if settings.redis_url is not None:
+        redis_settings = RedisSettings.from_dsn(settings.redis_url.get_secret_value())
+        pool = await create_pool(redis_settings)
+        try:
+            yield pool, redis_settings
+        finally:
+            await pool.aclose()
+        return
+    if not embedded_ok:
+        raise NotReady(
+            "IMPORTBIO_REDIS_URL is not set (only `importbio run` starts a Redis of its own)"
+        )
+    from importbio.embedded_redis import EmbeddedRedis
+
+    with EmbeddedRedis(settings.var_dir / "redis") as embedded:
+        redis_settings = RedisSettings.from_dsn(embedded.url)
+        pool = await create_pool(redis_settings)
+        try:
+            yield pool, redis_settings
+        finally:
+            await pool.aclose()
+
+
+def mail_source(settings: Settings) -> MailSource:
+    """The mailbox the settings name: IMAP when a URL is set, else the Maildir."""
+    if settings.imap_url is not None:
+        from intake.sources.imap import ImapSource, parse_imap_url
+
+        config = parse_imap_url(settings.imap_url.get_secret_value())
+        return ImapSource(config)
+    from intake.sources.maildir import MaildirSource
+
+    return MaildirSource(
+        settings.maildir_path(), batch_size=settings.batch_size, poll_interval_s=1.0
+    )
+
+
+async def run_intake(
+    settings: Settings, store: CaseStore, redis: ArqRedis | None, *, watch: bool
+) -> None:
+    """Watch (or drain) the mailbox into the store."""
+    intake = Intake(
+        store, triage_context(settings), redis=redis, parse_workers=settings.parse_workers
+    )
+    source = mail_source(settings)
+    try:
+        stats = await intake.run(source, watch=watch)
+        log.info("intake drained", **dict(stats.outcomes), failures=stats.failures)
+    finally:
+        await source.close()
+        intake.close()
+
+
+async def run_worker(store: CaseStore, redis_settings: RedisSettings, *, burst: bool) -> None:
+    """Run arq jobs until stopped (or, with ``burst``, until the queue is empty)."""
+    worker = Worker(
+        **worker_options(store, redis_settings), burst=burst, poll_delay=0.2 if not burst else 0
+    )
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+
+
+async def run_all(settings: Settings, *, burst: bool = False) -> None:
+    """The whole intake in one process on embedded defaults: migrate, Redis, intake, worker."""
+    store = await open_store(settings, migrate=True)
+    try:
+        async with redis_pool(settings, embedded_ok=True) as (redis, redis_settings):
+            await sweep(store, redis, now=datetime.now(UTC))
+            if burst:
+                await run_intake(settings, store, redis, watch=False)
+                await run_worker(store, redis_settings, burst=True)
+                return
+            await asyncio.gather(
+                run_intake(settings, store, redis, watch=True),
+                run_worker(store, redis_settings, burst=False),
+            )
+    finally:
+        await store.close()

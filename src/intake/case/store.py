@@ -1,0 +1,567 @@
+"""The case store: every message into a case, exactly once, in one transaction.
+
+``take`` is the heart of the intake. In one transaction it stores the raw bytes
+(content-addressed), the message and its triage, opens or updates the case, adds the
+documents and one event. Unique keys make it safe to run twice for the same message
+(a re-delivery, a crash before the mailbox move, the same mail in two folders) and
+safe for two intake processes at once: the second one sees a duplicate, or loses a
+unique-key race, rolls back and looks again.
+
+SQLite (the embedded default) runs in WAL mode with full fsync and ``BEGIN IMMEDIATE``
+so several processes can share it; PostgreSQL is for production.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, overload
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from intake.calendar import WorkCalendar, local_date
+from intake.case import tables as t
+from intake.case.merge import CaseState, merge, open_case, settle
+from intake.codes import CaseStatus, DocRole, EventKind, Flag, Kind, Queue
+from intake.parse.prescan import header_block_end
+from intake.queue.priority import priority, risk_score
+from intake.report import MailReport
+
+_RACE_RETRIES = 8
+_CLOSED = frozenset({CaseStatus.DECIDED.value, CaseStatus.CLOSED.value})
+
+
+class TakeStatus(StrEnum):
+    """What ``take`` did with a message."""
+
+    NEW_CASE = "new_case"
+    ATTACHED = "attached"
+    DUPLICATE = "duplicate"
+    QUARANTINED = "quarantined"
+
+
+@dataclass(frozen=True, slots=True)
+class TakeOutcome:
+    """The result of taking one message. ``version`` is set when a check must be placed."""
+
+    status: TakeStatus
+    case_id: int | None
+    version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """A case whose latest version is not yet on its officer queue."""
+
+    case_id: int
+    version: int
+
+
+def body_sha256(raw: bytes) -> str:
+    """Hash of everything after the top-level header block: a re-delivered copy with other
+    trace headers (Received, Delivered-To) has the same body hash."""
+    return hashlib.sha256(raw[header_block_end(raw) :]).hexdigest()
+
+
+def connect(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An engine for ``url`` (``sqlite+aiosqlite:///path`` or ``postgresql+asyncpg://…``)."""
+    engine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        _tune_sqlite(engine)
+    return engine
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    from sqlalchemy import event
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy, not the driver, issue BEGIN, so it can be BEGIN IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=FULL",
+            "busy_timeout=30000",
+            "foreign_keys=ON",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(conn: Connection) -> None:
+        # Take the write lock at once: two writers never deadlock upgrading a read lock.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class CaseStore:
+    """Cases, messages, events and quarantine, over one SQLAlchemy engine."""
+
+    def __init__(self, engine: AsyncEngine, *, calendar: WorkCalendar) -> None:
+        self.engine = engine
+        self.calendar = calendar
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def close(self) -> None:
+        """Release the connections."""
+        await self.engine.dispose()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction, committed on success."""
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    # -- intake -------------------------------------------------------------------------
+
+    async def take(
+        self,
+        raw: bytes,
+        report: MailReport,
+        *,
+        source_ref: str,
+        now: datetime,
+        replaying: int | None = None,
+    ) -> TakeOutcome:
+        """Store one message and apply it to its case, exactly once.
+
+        ``replaying`` names a quarantine entry being read again: it is released in the
+        same transaction, so the message is either a case or still held, never both.
+        """
+        body_hash = body_sha256(raw)
+        for attempt in range(_RACE_RETRIES):
+            try:
+                async with self.transaction() as session:
+                    if replaying is not None:
+                        if Flag.QUARANTINE in report.flags:
+                            await _requarantine(session, replaying, report, now)
+                            return TakeOutcome(TakeStatus.QUARANTINED, None)
+                        await session.execute(
+                            update(t.Quarantined)
+                            .where(t.Quarantined.id == replaying)
+                            .values(status="replayed")
+                        )
+                    return await self._take(session, raw, report, body_hash, source_ref, now)
+            except IntegrityError:
+                # another intake stored the same message or opened the same case first
+                if attempt == _RACE_RETRIES - 1:
+                    raise
+            except OperationalError as exc:
+                if "locked" not in str(exc) or attempt == _RACE_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _take(
+        self,
+        session: AsyncSession,
+        raw: bytes,
+        report: MailReport,
+        body_hash: str,
+        source_ref: str,
+        now: datetime,
+    ) -> TakeOutcome:
+        duplicate = await self._duplicate_of(session, report, body_hash)
+        if duplicate is not None:
+            return duplicate
+        await _insert_ignore(
+            session, t.RawMessage, {"sha256": report.sha256, "size_bytes": len(raw), "data": raw}
+        )
+        if Flag.QUARANTINE in report.flags:
+            session.add(
+                t.Quarantined(
+                    sha256=report.sha256,
+                    source_ref=_clip(source_ref, t.SOURCE_REF_CHARS),
+                    reason=_quarantine_reason(report),
+                    at=now,
+                    status="held",
+                    message_id=_clip(report.message_id, t.MESSAGE_ID_CHARS),
+                    from_addr=_clip(report.from_, t.ADDRESS_CHARS),
+                    subject=report.subject[:2000],
+                )
+            )
+            await session.flush()
+            return TakeOutcome(TakeStatus.QUARANTINED, None)
+
+        today = local_date(now)
+        case = await self._case_for(session, report)
+        message = t.Message(
+            sha256=report.sha256,
+            body_sha256=body_hash,
+            message_id=_clip(report.message_id, t.MESSAGE_ID_CHARS),
+            source_ref=_clip(source_ref, t.SOURCE_REF_CHARS),
+            received_at=now,
+            kind=report.kind.value,
+            from_addr=_clip(report.from_, t.ADDRESS_CHARS),
+            subject=report.subject[:2000],
+            report=report.model_dump(mode="json", by_alias=True),
+        )
+        if case is None:
+            state = open_case(report, today=today, calendar=self.calendar)
+            case = t.Case(status=CaseStatus.NEW.value, version=1, placed_version=0, created_at=now)
+            _write_state(case, state, report, now)
+            session.add(case)
+            await session.flush()
+            status, event_kind, changed = TakeStatus.NEW_CASE, EventKind.RECEIVED, True
+            data: dict[str, Any] = {"queue": state.queue.value, "why": state.why}
+        else:
+            before = _read_state(case)
+            after = (
+                before
+                if case.status in _CLOSED
+                else merge(before, report, today=today, calendar=self.calendar)
+            )
+            changed = after != before
+            if changed:
+                _write_state(case, after, report, now)
+                case.version += 1
+                if case.status == CaseStatus.QUEUED.value:
+                    case.status = CaseStatus.NEW.value
+            status, event_kind = TakeStatus.ATTACHED, EventKind.REPLY_ATTACHED
+            data = {"changed": changed, "queue": after.queue.value}
+            if after.queue is not before.queue:
+                data["queue_before"] = before.queue.value
+                data["why"] = after.why
+        message.case_id = case.id
+        session.add(message)
+        await session.flush()
+        for role, docs in report.documents.items():
+            for doc in docs:
+                session.add(
+                    t.Document(
+                        case_id=case.id,
+                        message_pk=message.id,
+                        role=role.value,
+                        filename=doc.filename,
+                        content_type=_clip(doc.content_type, t.CONTENT_TYPE_CHARS),
+                        detected_type=doc.detected_type.value,
+                        size_bytes=doc.size_bytes,
+                        evidence=doc.evidence,
+                    )
+                )
+        session.add(
+            t.Event(
+                case_id=case.id,
+                kind=event_kind.value,
+                at=now,
+                message_pk=message.id,
+                data={**data, "kind": report.kind.value, "source": source_ref},
+            )
+        )
+        return TakeOutcome(status, case.id, case.version if changed else None)
+
+    async def _duplicate_of(
+        self, session: AsyncSession, report: MailReport, body_hash: str
+    ) -> TakeOutcome | None:
+        message_id = _clip(report.message_id, t.MESSAGE_ID_CHARS)
+        same = or_(t.Message.sha256 == report.sha256, _same_id(message_id, body_hash))
+        found = (await session.execute(select(t.Message.case_id).where(same).limit(1))).first()
+        if found is not None:
+            return TakeOutcome(TakeStatus.DUPLICATE, found[0])
+        held = await session.scalar(
+            select(t.Quarantined.id).where(
+                t.Quarantined.sha256 == report.sha256, t.Quarantined.status == "held"
+            )
+        )
+        return TakeOutcome(TakeStatus.DUPLICATE, None) if held is not None else None
+
+    async def _case_for(self, session: AsyncSession, report: MailReport) -> t.Case | None:
+        """The case a message belongs to: by thread first, then by COI reference."""
+        thread = [
+            _clip(ref, t.MESSAGE_ID_CHARS) for ref in [*report.in_reply_to, *report.references][:50]
+        ]
+        if thread:
+            case_id = await session.scalar(
+                select(t.Message.case_id).where(t.Message.message_id.in_(thread)).limit(1)
+            )
+            if case_id is not None:
+                return await session.get(t.Case, case_id, with_for_update=True)
+        if report.coi_references:
+            rows = (
+                await session.scalars(
+                    select(t.Case).where(t.Case.coi.in_(report.coi_references)).with_for_update()
+                )
+            ).all()
+            by_coi = {row.coi: row for row in rows}
+            for coi in report.coi_references:
+                if coi in by_coi:
+                    return by_coi[coi]
+        return None
+
+    # -- queue placement ----------------------------------------------------------------
+
+    async def pending_placements(self, *, limit: int = 1000) -> list[Placement]:
+        """Cases whose latest version is not on its queue yet (after a Redis loss, say)."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(t.Case.id, t.Case.version)
+                .where(t.Case.placed_version < t.Case.version)
+                .order_by(t.Case.id)
+                .limit(limit)
+            )
+            return [Placement(case_id, version) for case_id, version in rows]
+
+    async def place(self, case_id: int, version: int, *, now: datetime) -> Queue | None:
+        """Put version ``version`` of a case on its queue with its priority, once.
+
+        Returns the queue, or None when this version was placed already or is outdated.
+        """
+        async with self.transaction() as session:
+            case = await session.get(t.Case, case_id, with_for_update=True)
+            if case is None or case.version != version or case.placed_version >= version:
+                return None
+            flags = [Flag(f) for f in case.flags]
+            case.risk = risk_score(flags)
+            case.priority = priority(eta=case.eta, risk=case.risk, created_at=case.created_at)
+            case.placed_version = version
+            if case.status == CaseStatus.NEW.value:
+                case.status = CaseStatus.QUEUED.value
+            session.add(
+                t.Event(
+                    case_id=case.id,
+                    kind=EventKind.QUEUED.value,
+                    at=now,
+                    dedupe_key=f"queued:{case.id}:{version}",
+                    data={"queue": case.queue, "version": version, "risk": case.risk},
+                )
+            )
+            return Queue(case.queue)
+
+    async def resettle_due(self, *, now: datetime, limit: int = 1000) -> list[Placement]:
+        """Cases waiting for their check window that opens by today: judged again, so they
+        move from the early queue to the next one (and need placing)."""
+        today = local_date(now)
+        moved: list[Placement] = []
+        async with self.transaction() as session:
+            rows = await session.scalars(
+                select(t.Case)
+                .where(
+                    t.Case.queue == Queue.EARLY.value,
+                    t.Case.window_opens <= today,
+                    t.Case.status.not_in(list(_CLOSED)),
+                )
+                .limit(limit)
+                .with_for_update()
+            )
+            for case in rows.all():
+                before = _read_state(case)
+                after = settle(before, today=today, calendar=self.calendar)
+                if after == before:
+                    continue
+                _write_state(case, after, None, now)
+                case.version += 1
+                case.status = CaseStatus.NEW.value
+                session.add(
+                    t.Event(
+                        case_id=case.id,
+                        kind=EventKind.QUEUED.value,
+                        at=now,
+                        dedupe_key=f"window:{case.id}:{case.window_opens}",
+                        data={
+                            "queue_before": before.queue.value,
+                            "queue": after.queue.value,
+                            "why": after.why,
+                        },
+                    )
+                )
+                moved.append(Placement(case.id, case.version))
+        return moved
+
+    async def hold(
+        self, raw: bytes, *, sha256: str, source_ref: str, reason: str, now: datetime
+    ) -> None:
+        """Quarantine a message that could not be taken in (a failure, not a limit), bytes
+        and reason kept, so it is never lost and never blocks the mailbox."""
+        async with self.transaction() as session:
+            await _insert_ignore(
+                session, t.RawMessage, {"sha256": sha256, "size_bytes": len(raw), "data": raw}
+            )
+            await _insert_ignore(
+                session,
+                t.Quarantined,
+                {
+                    "sha256": sha256,
+                    "source_ref": _clip(source_ref, t.SOURCE_REF_CHARS),
+                    "reason": reason,
+                    "at": now,
+                    "status": "held",
+                    "subject": "",
+                },
+            )
+
+    # -- reading ------------------------------------------------------------------------
+
+    async def queue_counts(self) -> dict[Queue, int]:
+        """How many open cases each queue holds."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(t.Case.queue, func.count())
+                .where(t.Case.status.not_in(list(_CLOSED)))
+                .group_by(t.Case.queue)
+            )
+            counts = dict.fromkeys(Queue, 0)
+            counts.update({Queue(name): count for name, count in rows})
+            return counts
+
+    async def queue_cases(self, queue: Queue, *, limit: int = 50, offset: int = 0) -> list[t.Case]:
+        """The open cases of a queue, in priority order."""
+        async with self._sessions() as session:
+            query = (
+                select(t.Case)
+                .where(t.Case.queue == queue.value, t.Case.status.not_in(list(_CLOSED)))
+                .order_by(t.Case.priority, t.Case.id)
+                .limit(limit)
+                .offset(offset)
+            )
+            return list((await session.scalars(query)).all())
+
+    async def find_case(self, key: str) -> t.Case | None:
+        """A case by its COI reference (any spelling) or its number."""
+        from intake.triage.coi import parse_coi
+
+        async with self._sessions() as session:
+            if key.isdigit():
+                return await session.get(t.Case, int(key))
+            ref = parse_coi(key, reference_year=date.today().year)
+            canonical = ref.canonical if ref else key.strip().upper()
+            return await session.scalar(select(t.Case).where(t.Case.coi == canonical))
+
+    async def timeline(self, case_id: int) -> list[t.Event]:
+        """A case's events, oldest first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(t.Event).where(t.Event.case_id == case_id).order_by(t.Event.id)
+            )
+            return list(rows.all())
+
+    async def case_messages(self, case_id: int) -> list[t.Message]:
+        """A case's messages, oldest first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(t.Message).where(t.Message.case_id == case_id).order_by(t.Message.id)
+            )
+            return list(rows.all())
+
+    async def case_documents(self, case_id: int) -> list[t.Document]:
+        """The documents a case has gathered, in arrival order."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(t.Document).where(t.Document.case_id == case_id).order_by(t.Document.id)
+            )
+            return list(rows.all())
+
+    async def raw(self, sha256: str) -> bytes | None:
+        """The bytes of a stored message."""
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(t.RawMessage.data).where(t.RawMessage.sha256 == sha256)
+            )
+
+    async def quarantined(self, *, status: str | None = "held") -> list[t.Quarantined]:
+        """Quarantined messages, newest first."""
+        async with self._sessions() as session:
+            query = select(t.Quarantined).order_by(t.Quarantined.id.desc())
+            if status is not None:
+                query = query.where(t.Quarantined.status == status)
+            return list((await session.scalars(query)).all())
+
+    async def quarantine_entry(self, entry_id: int) -> t.Quarantined | None:
+        """One quarantined message."""
+        async with self._sessions() as session:
+            return await session.get(t.Quarantined, entry_id)
+
+    async def message_count(self) -> int:
+        """How many messages the store holds."""
+        async with self._sessions() as session:
+            return int(await session.scalar(select(func.count()).select_from(t.Message)) or 0)
+
+
+@overload
+def _clip(value: str, limit: int) -> str: ...
+@overload
+def _clip(value: None, limit: int) -> None: ...
+@overload
+def _clip(value: str | None, limit: int) -> str | None: ...
+def _clip(value: str | None, limit: int) -> str | None:
+    """``value`` cut to its column's length: PostgreSQL refuses a longer one, SQLite would
+    keep it, and the two back-ends must store the same. The report keeps the whole value."""
+    return value[:limit] if value is not None else None
+
+
+def _same_id(message_id: str | None, body_hash: str) -> Any:
+    if message_id is None:
+        return False
+    return (t.Message.message_id == message_id) & (t.Message.body_sha256 == body_hash)
+
+
+async def _requarantine(
+    session: AsyncSession, entry_id: int, report: MailReport, now: datetime
+) -> None:
+    await session.execute(
+        update(t.Quarantined)
+        .where(t.Quarantined.id == entry_id)
+        .values(reason=_quarantine_reason(report), at=now, status="held")
+    )
+
+
+def _quarantine_reason(report: MailReport) -> str:
+    """The reasons that explain the quarantine (the limit or failure), first."""
+    return " ".join(report.reasons[:3]) or "The message could not be read."
+
+
+def _read_state(case: t.Case) -> CaseState:
+    return CaseState(
+        kind=Kind(case.kind),
+        coi=case.coi,
+        queue=Queue(case.queue),
+        why=case.why,
+        eta=case.eta,
+        window_opens=case.window_opens,
+        flags=tuple(Flag(f) for f in case.flags),
+        roles=frozenset(DocRole(r) for r in case.roles),
+        missing=tuple(DocRole(m) for m in case.missing),
+        extra_controls=Flag.EXTRA_CONTROLS.value in case.flags,
+        quarantined=False,
+    )
+
+
+def _write_state(case: t.Case, state: CaseState, report: MailReport | None, now: datetime) -> None:
+    case.kind = state.kind.value
+    case.coi = state.coi
+    case.queue = state.queue.value
+    case.why = state.why
+    case.eta = state.eta
+    case.window_opens = state.window_opens
+    case.flags = [f.value for f in state.flags]
+    case.roles = sorted(r.value for r in state.roles)
+    case.missing = [m.value for m in state.missing]
+    case.updated_at = now
+    if report is None:
+        return
+    if not case.subject:
+        case.subject = report.subject[:2000]
+    if case.importer is None:
+        case.importer = _clip(report.from_, t.ADDRESS_CHARS)
+        case.reply_to = _clip(report.reply_to, t.ADDRESS_CHARS)
+
+
+async def _insert_ignore(
+    session: AsyncSession, table: type[t.Base], values: dict[str, Any]
+) -> None:
+    """INSERT … ON CONFLICT DO NOTHING, in the dialect at hand."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    module = postgresql if dialect == "postgresql" else sqlite
+    await session.execute(module.insert(table).values(**values).on_conflict_do_nothing())

@@ -1,0 +1,189 @@
+"""The intake loop: mailbox → parse and triage → case store → check queue → mailbox.
+
+For each batch the mailbox gives, messages are read in worker processes (parsing is
+CPU work, and a hostile message must not stall the loop), then taken into the store one
+transaction each, then their checks are enqueued, and only then are they moved out of
+the inbox. A crash anywhere leaves each message either committed (and de-duplicated when
+seen again) or still in the inbox.
+
+A message the store cannot take is retried with the next batches; after a few failures
+it is held in quarantine with the error, so one bad message never blocks the mailbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+import structlog
+from arq.connections import ArqRedis
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from intake.calendar import local_date
+from intake.case.store import CaseStore, TakeOutcome, TakeStatus
+from intake.queue.checks import enqueue_check
+from intake.report import MailReport, read_mail
+from intake.sources.base import Incoming, MailSource
+from intake.triage.context import TriageContext
+
+log = structlog.get_logger(__name__)
+
+_MAX_FAILURES = 3
+_RETRY_DELAY_S = 1.0
+_MAX_RETRY_DELAY_S = 60.0
+# Errors that say the store (not the message) is at fault: wait and read the mailbox again.
+_UNAVAILABLE = (InterfaceError, OperationalError, ConnectionError, OSError, TimeoutError)
+
+
+class StoreUnavailable(Exception):  # noqa: N818 - names the state, like TimeoutError
+    """The case store cannot be reached; nothing of the batch was acknowledged."""
+
+
+# The triage context of a parsing worker process, set once by ``_init_worker``.
+_WORKER_CONTEXT: TriageContext | None = None
+
+
+def _init_worker(context: TriageContext) -> None:
+    global _WORKER_CONTEXT
+    _WORKER_CONTEXT = context
+
+
+def _read_in_worker(raw: bytes, ref: str, now: datetime) -> MailReport:
+    assert _WORKER_CONTEXT is not None, "worker process started without a context"
+    return read_mail(raw, source=ref, context=_at(_WORKER_CONTEXT, now))
+
+
+def _at(context: TriageContext, now: datetime) -> TriageContext:
+    return replace(context, now=now, reference_day=local_date(now))
+
+
+@dataclass
+class IntakeStats:
+    """What an intake run did, by outcome."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)
+    failures: int = 0
+
+    @property
+    def taken(self) -> int:
+        """Messages that left the inbox."""
+        return sum(self.outcomes.values())
+
+
+class Intake:
+    """Runs the loop for one mailbox."""
+
+    def __init__(
+        self,
+        store: CaseStore,
+        context: TriageContext,
+        *,
+        redis: ArqRedis | None,
+        parse_workers: int | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.context = context
+        self.redis = redis
+        self.clock = clock
+        workers = os.cpu_count() or 1 if parse_workers is None else parse_workers
+        self._pool: Executor | None = (
+            ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(context,))
+            if workers > 0
+            else None
+        )
+        self.stats = IntakeStats()
+
+    async def run(self, source: MailSource, *, watch: bool) -> IntakeStats:
+        """Take in every message of ``source`` (and, with ``watch``, keep waiting for more).
+
+        When the store is unreachable, nothing is acknowledged; the loop waits and reads
+        the mailbox again, so the unacknowledged messages come round once more.
+        """
+        delay_s = _RETRY_DELAY_S
+        while True:
+            try:
+                async for batch in source.batches(watch=watch):
+                    await self.take_batch(source, batch)
+                    delay_s = _RETRY_DELAY_S
+                return self.stats
+            except StoreUnavailable as exc:
+                log.warning("case store unavailable", error=str(exc.__cause__), retry_in_s=delay_s)
+                await asyncio.sleep(delay_s)
+                delay_s = min(delay_s * 2, _MAX_RETRY_DELAY_S)
+
+    async def take_batch(self, source: MailSource, batch: Sequence[Incoming]) -> None:
+        """Read, store, enqueue and acknowledge one batch."""
+        now = self.clock()
+        reports = await asyncio.gather(*(self._read(item, now) for item in batch))
+        done: list[Incoming] = []
+        held: list[tuple[Incoming, str]] = []
+        placements: list[tuple[int, int]] = []
+        for item, report in zip(batch, reports, strict=True):
+            outcome = await self._take(item, report, now)
+            self.stats.outcomes[outcome.status.value] += 1
+            log.info(
+                "message taken",
+                ref=item.ref,
+                message_id=report.message_id,
+                case_id=outcome.case_id,
+                outcome=outcome.status.value,
+                kind=report.kind.value,
+                queue=report.queue.value,
+            )
+            if outcome.status is TakeStatus.QUARANTINED:
+                held.append((item, report.reasons[0] if report.reasons else "quarantined"))
+            else:
+                done.append(item)
+            if outcome.case_id is not None and outcome.version is not None:
+                placements.append((outcome.case_id, outcome.version))
+        if self.redis is not None:
+            for case_id, version in placements:
+                await enqueue_check(self.redis, case_id, version)
+        if done:
+            await source.done(done)
+        for item, reason in held:
+            await source.quarantine(item, reason)
+
+    async def _read(self, item: Incoming, now: datetime) -> MailReport:
+        if self._pool is None:
+            return read_mail(item.raw, source=item.ref, context=_at(self.context, now))
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, _read_in_worker, item.raw, item.ref, now)
+
+    async def _take(self, item: Incoming, report: MailReport, now: datetime) -> TakeOutcome:
+        """Take one message; a failure of this message (not of the store) is retried, then
+        the message is held in quarantine with the error."""
+        error = ""
+        for attempt in range(1, _MAX_FAILURES + 1):
+            try:
+                return await self.store.take(item.raw, report, source_ref=item.ref, now=now)
+            except _UNAVAILABLE as exc:
+                raise StoreUnavailable from exc
+            except Exception as exc:
+                self.stats.failures += 1
+                error = f"{type(exc).__name__}: {exc}"
+                log.warning(
+                    "message not taken", ref=item.ref, attempt=attempt, error=type(exc).__name__
+                )
+                await asyncio.sleep(_RETRY_DELAY_S * attempt / 4)
+        reason = f"Taking the message failed {_MAX_FAILURES} times: {error}"[:1000]
+        await self.store.hold(
+            item.raw,
+            sha256=hashlib.sha256(item.raw).hexdigest(),
+            source_ref=item.ref,
+            reason=reason,
+            now=now,
+        )
+        return TakeOutcome(TakeStatus.QUARANTINED, None)
+
+    def close(self) -> None:
+        """Stop the parsing workers."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,59 @@
+"""The arq worker: documentary-check placement, and a periodic sweep.
+
+Jobs are thin: they take ids, let the store do the work in one transaction, and are
+safe to run twice (placing a version that is already placed does nothing).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from arq.connections import ArqRedis, RedisSettings
+from arq.cron import cron
+
+from intake.case.store import CaseStore
+from intake.queue.checks import sweep
+
+log = structlog.get_logger(__name__)
+
+
+async def place_check(ctx: dict[str, Any], case_id: int, version: int) -> str | None:
+    """Place one version of a case on its officer queue."""
+    store: CaseStore = ctx["store"]
+    queue = await store.place(case_id, version, now=datetime.now(UTC))
+    log.info(
+        "check placed" if queue else "check already placed",
+        case_id=case_id,
+        version=version,
+        job_id=ctx.get("job_id"),
+        queue=queue,
+    )
+    return queue.value if queue else None
+
+
+async def sweep_job(ctx: dict[str, Any]) -> int:
+    """Re-enqueue what the store says is not placed; open windows that are due."""
+    store: CaseStore = ctx["store"]
+    redis: ArqRedis = ctx["redis"]
+    return await sweep(store, redis, now=datetime.now(UTC))
+
+
+def worker_options(
+    store: CaseStore, redis_settings: RedisSettings, *, sweep_every_min: int = 1
+) -> dict[str, Any]:
+    """Keyword arguments for ``arq.worker.Worker`` running the intake's jobs against ``store``."""
+    minutes = set(range(0, 60, max(1, sweep_every_min)))
+
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        ctx["store"] = store
+
+    return {
+        "functions": [place_check],
+        "cron_jobs": [cron(sweep_job, minute=minutes, run_at_startup=True, unique=True)],
+        "redis_settings": redis_settings,
+        "on_startup": on_startup,
+        "max_tries": 5,
+        "handle_signals": False,
+    }
