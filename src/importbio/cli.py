@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 from collections.abc import Coroutine
 from dataclasses import replace
@@ -14,23 +15,10 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from importbio import views
-from importbio.logs import configure_logging
-from importbio.runtime import (
-    NotReady,
-    open_store,
-    redis_pool,
-    run_all,
-    run_intake,
-    run_worker,
-    triage_context,
-)
 from importbio.settings import Settings, SettingsError, load_settings, mask_secret
 from intake.calendar import BRUSSELS, WorkCalendar, local_date
-from intake.case.migrate import current_head
 from intake.codes import Queue
 from intake.parse.limits import ParseLimits
-from intake.queue.checks import enqueue_check
 from intake.report import MailReport, read_mail
 from intake.sources.files import Found, read_paths
 from intake.triage.context import TriageContext
@@ -178,6 +166,8 @@ def render_text(report: MailReport) -> str:
 
 
 def _settings() -> Settings:
+    from importbio.logs import configure_logging
+
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -187,13 +177,25 @@ def _settings() -> Settings:
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine; a service that is not ready ends the command with one line."""
+    """Run a coroutine until done, SIGTERM or Ctrl-C (both stop it cleanly: connections
+    closed, embedded Redis shut down); a service that is not ready ends it with one line."""
+
+    from importbio.runtime import NotReady
+
+    async def guarded() -> T:
+        task = asyncio.ensure_future(coroutine)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, task.cancel)
+        return await task
+
     try:
-        return asyncio.run(coroutine)
+        return asyncio.run(guarded())
     except NotReady as exc:
         raise _fail(str(exc)) from None
-    except KeyboardInterrupt:
-        raise typer.Exit(code=130) from None
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        typer.echo("importbio: stopped", err=True)
+        raise typer.Exit(code=0) from None
 
 
 @app.command()
@@ -207,6 +209,8 @@ def run(
     ] = None,
 ) -> None:
     """Run everything in one process on embedded defaults: Maildir inbox, SQLite, Redis."""
+    from importbio.runtime import run_all
+
     settings = _settings()
     if seed is not None:
         from intake.sources.maildir import deliver
@@ -236,6 +240,8 @@ def intake(
     burst: Annotated[bool, typer.Option(help="Take in what is waiting, then stop.")] = False,
 ) -> None:
     """Watch the mailbox and turn every message into a case (needs Redis and a migrated store)."""
+    from importbio.runtime import open_store, redis_pool, run_intake
+
     settings = _settings()
 
     async def main() -> None:
@@ -254,6 +260,8 @@ def worker(
     burst: Annotated[bool, typer.Option(help="Run the queued jobs, then stop.")] = False,
 ) -> None:
     """Run the queued jobs: documentary-check placement and the sweep."""
+    from importbio.runtime import open_store, redis_pool, run_worker
+
     settings = _settings()
 
     async def main() -> None:
@@ -270,6 +278,9 @@ def worker(
 @app.command()
 def migrate() -> None:
     """Create or upgrade the case store's schema."""
+    from importbio.runtime import open_store
+    from intake.case.migrate import current_head
+
     settings = _settings()
 
     async def main() -> None:
@@ -289,6 +300,9 @@ def queue(
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
 ) -> None:
     """The officers' triaged queues: counts, then a queue's cases in priority order."""
+    from importbio import views
+    from importbio.runtime import open_store
+
     settings = _settings()
 
     async def main() -> None:
@@ -317,6 +331,9 @@ def case(
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
 ) -> None:
     """One case, its documents and its timeline."""
+    from importbio import views
+    from importbio.runtime import open_store
+
     settings = _settings()
 
     async def main() -> dict[str, Any] | None:
@@ -354,6 +371,9 @@ def quarantine_list(
     ] = False,
 ) -> None:
     """Quarantined messages, newest first."""
+    from importbio import views
+    from importbio.runtime import open_store
+
     settings = _settings()
 
     async def main() -> str:
@@ -376,6 +396,9 @@ def quarantine_show(
     ] = False,
 ) -> None:
     """One quarantined message: why, and (with --raw) its bytes."""
+    from importbio import views
+    from importbio.runtime import open_store
+
     settings = _settings()
 
     async def main() -> tuple[Any, bytes | None]:
@@ -400,6 +423,9 @@ def quarantine_show(
 @quarantine_app.command("replay")
 def quarantine_replay(entry: Annotated[int, typer.Argument(help="The entry number.")]) -> None:
     """Read a quarantined message again with the current settings (e.g. raised limits)."""
+    from importbio.runtime import open_store, redis_pool, triage_context
+    from intake.queue.checks import enqueue_check
+
     settings = _settings()
 
     async def main() -> str:

@@ -7,12 +7,13 @@ per line), and what the case store keeps as the triage of a message.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from intake.codes import DocRole, FileType, Flag, Kind, Queue
 from intake.parse.budget import BudgetExceeded, cpu_budget
-from intake.parse.mail import ParsedMail
+from intake.parse.mail import ParsedMail, Problem
 from intake.parse.reader import parse_headers_only, parse_mail
 from intake.triage.context import TriageContext
 from intake.triage.result import Triage
@@ -98,9 +99,73 @@ def read_mail(raw: bytes, *, source: str, context: TriageContext) -> MailReport:
             result = triage(mail, context)
     except (BudgetExceeded, RecursionError) as exc:
         reason = f"Reading the message was stopped: {exc or type(exc).__name__}."
-        mail = parse_headers_only(raw, context.limits, reason)
-        result = triage(mail, context)
+        mail, result = _read_headers_only(raw, context, reason)
+    except Exception as exc:  # a bug met on this input: the message still reaches a person
+        reason = f"An internal error stopped reading the message ({type(exc).__name__})."
+        mail, result = _read_headers_only(raw, context, reason)
     return build_report(source, mail, result)
+
+
+def _read_headers_only(
+    raw: bytes, context: TriageContext, reason: str
+) -> tuple[ParsedMail, Triage]:
+    """The top-level headers triaged, quarantined with ``reason``, under a budget of their own.
+
+    The slow or failing step may be in triage, which meets the same subject again here;
+    when it fails a second time the message goes to review untriaged.
+    """
+    mail: ParsedMail | None = None
+    try:
+        with cpu_budget(context.limits.cpu_budget_s):
+            mail = parse_headers_only(raw, context.limits, reason)
+            return mail, triage(mail, context)
+    except (BudgetExceeded, Exception) as exc:
+        mail = mail or _bare_mail(raw, reason)
+        note = f"Triage of the headers alone failed too ({type(exc).__name__})."
+        return mail, _untriaged(mail, note)
+
+
+def _bare_mail(raw: bytes, reason: str) -> ParsedMail:
+    """Nothing of the message but its size, hash and the reason it could not be read."""
+    return ParsedMail(
+        size_bytes=len(raw),
+        sha256=hashlib.sha256(raw).hexdigest(),
+        message_id=None,
+        from_=None,
+        reply_to=None,
+        to=(),
+        cc=(),
+        subject="",
+        date=None,
+        in_reply_to=(),
+        references=(),
+        content_type="",
+        headers={},
+        texts=(),
+        attachments=(),
+        forwarded_subjects=(),
+        delivery_report=None,
+        problems=(Problem(Flag.QUARANTINE, reason, quarantine=True),),
+        part_count=0,
+        depth=0,
+    )
+
+
+def _untriaged(mail: ParsedMail, note: str) -> Triage:
+    """A message sent to review with its problems and ``note`` as the only reasons."""
+    reasons = [p.reason for p in mail.problems]
+    reasons += [note, "Queue review: the message could not be read and is quarantined."]
+    return Triage(
+        kind=Kind.OTHER,
+        coi_references=(),
+        documents=dict.fromkeys(DocRole, ()),
+        missing=(),
+        eta=None,
+        window_opens=None,
+        flags=(Flag.QUARANTINE,),
+        queue=Queue.REVIEW,
+        reasons=tuple(reasons),
+    )
 
 
 def build_report(source: str, mail: ParsedMail, result: Triage) -> MailReport:

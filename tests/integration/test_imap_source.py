@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import ssl
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -13,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aioimaplib import aioimaplib
+from aioimaplib import aioimaplib  # type: ignore[import-untyped]  # no type information
 
 from intake.sources.base import Incoming
-from intake.sources.imap import ImapConfig, ImapLoginError, ImapSource
+from intake.sources.imap import ImapConfig, ImapConnectionError, ImapLoginError, ImapSource
 from intake.sources.imap_wire import parse_ref
 from tests.services.dovecot import Dovecot
 
@@ -197,12 +198,28 @@ async def test_done_while_watching_and_no_second_yield(box: Box) -> None:
     assert len(box.server.folder_uids(box.login, "Processed")) == 1
 
 
+async def test_done_while_the_watcher_idles_does_not_wait_for_the_poll(box: Box) -> None:
+    """``done`` from another task ends the watcher's IDLE at once instead of waiting it out."""
+    source = box.source(poll_interval_s=30.0)
+    async with watching(source) as watcher:
+        await asyncio.to_thread(box.server.deliver, box.login, note(1))
+        item = await watcher.next(timeout_s=3.0)
+        await asyncio.sleep(0.3)  # back in IDLE
+        started = time.monotonic()
+        await source.done([item])
+        assert time.monotonic() - started < 1.0
+        await asyncio.to_thread(box.server.deliver, box.login, note(2))
+        later = await watcher.next(timeout_s=3.0)  # and the watcher went back to IDLE
+    assert later.raw.endswith(note(2))
+    assert len(box.server.folder_uids(box.login, "Processed")) == 1
+
+
 async def test_safety_poll_finds_mail_when_idle_reports_nothing(
     box: Box, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With IDLE notifications lost, the safety poll still finds new mail, without reconnecting."""
 
-    async def never_pushes(self: object, timeout: float = 0) -> list[bytes]:
+    async def never_pushes(self: object, **_options: object) -> list[bytes]:
         await asyncio.Event().wait()
         return []
 
@@ -329,3 +346,53 @@ async def test_without_move_uses_copy_store_expunge_and_polls(
 def items_raw(items: list[Incoming]) -> list[bytes]:
     """The bytes of the items, in order."""
     return [item.raw for item in items]
+
+
+@pytest.fixture
+def dovecot_tls() -> Iterator[Dovecot]:
+    """A Dovecot with a self-signed certificate: STARTTLS on IMAP, and IMAPS."""
+    server = Dovecot(tls=True)
+    try:
+        server.start()
+        yield server
+        print(server.log_tail())
+    finally:
+        server.cleanup()
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+async def test_tls_modes_log_in_and_read(dovecot_tls: Dovecot, security: str) -> None:
+    """Over implicit TLS and over STARTTLS the adapter verifies the certificate and reads mail."""
+    mailbox = new_box(dovecot_tls)
+    dovecot_tls.append(mailbox.login, "INBOX", note(1))
+    port = dovecot_tls.imaps_port if security == "ssl" else dovecot_tls.imap_port
+    context = ssl.create_default_context(cafile=str(dovecot_tls.cert_path))
+    config = ImapConfig("127.0.0.1", port, mailbox.login, PASSWORD, security=security)  # type: ignore[arg-type]
+    source = ImapSource(config, ssl_context=context)
+    try:
+        items = [item for batch in await drain(source) for item in batch]
+    finally:
+        await source.close()
+    assert items_raw(items) == [note(1)]
+    logins = [line for line in dovecot_tls.log_tail().splitlines() if "Login: " in line]
+    assert ", TLS," in logins[-1]  # the adapter's login; the first one is the helper's
+
+
+async def test_tls_with_an_untrusted_certificate_fails(dovecot_tls: Dovecot) -> None:
+    """A certificate the client does not trust stops the connection before any login."""
+    mailbox = new_box(dovecot_tls)
+    config = ImapConfig("127.0.0.1", dovecot_tls.imaps_port, mailbox.login, PASSWORD)
+    source = ImapSource(config)
+    with pytest.raises(ImapConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+        await drain(source)
+    await source.close()
+
+
+async def test_starttls_refused_when_the_server_does_not_offer_it(box: Box) -> None:
+    """Asked for STARTTLS, the adapter never falls back to a clear-text login."""
+    config = ImapConfig("127.0.0.1", box.server.imap_port, box.login, PASSWORD, security="starttls")
+    source = ImapSource(config)
+    with pytest.raises(ImapLoginError, match="offers no STARTTLS"):
+        await drain(source)
+    await source.close()
+    assert f"user=<{box.login}>" not in box.server.log_tail(200)

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import func, select
@@ -43,6 +44,7 @@ INVOICE = ("Factuur 2023-001.pdf", ["FACTUUR", "Factuurnummer 2023-001"])
 PROFORMA = ("Proforma Invoice PI-7.pdf", ["PROFORMA INVOICE"])
 STEM_05 = "05_outlook_nl_missing_invoice"
 STEM_37 = "37_outlook_nl_reply_with_missing_invoice"
+Row = TypeVar("Row", bound=t.Base)
 
 
 # -- fixtures ---------------------------------------------------------------------------------
@@ -168,7 +170,7 @@ async def case_row(store: CaseStore, case_id: int) -> t.Case:
         return case
 
 
-async def rows(store: CaseStore, model: type[t.Base]) -> list[t.Base]:
+async def rows(store: CaseStore, model: type[Row]) -> list[Row]:
     """Every row of one table."""
     async with store.transaction() as session:
         return list((await session.scalars(select(model))).all())
@@ -316,6 +318,26 @@ async def test_reply_with_the_missing_invoice_completes_the_case(store: CaseStor
     assert events[1].data["queue"] == "check"
 
 
+async def test_notification_after_its_reply_turns_the_case_into_a_notification(
+    store: CaseStore,
+) -> None:
+    """When the reply (37) comes before the notification (05), one case gathers both."""
+    raw_37, report_37, _ = sample(STEM_37)
+    raw_05, report_05, now_05 = sample(STEM_05)
+    first = await store.take(raw_37, report_37, source_ref="1", now=now_05)
+    assert first.status is TakeStatus.NEW_CASE
+    assert first.case_id is not None
+    assert (await case_row(store, first.case_id)).kind == "reply"
+    second = await store.take(raw_05, report_05, source_ref="2", now=now_05)
+    assert (second.status, second.case_id, second.version) == (
+        TakeStatus.ATTACHED,
+        first.case_id,
+        2,
+    )
+    case = await case_row(store, first.case_id)
+    assert (case.kind, case.queue, case.eta) == ("notification", "check", date(2023, 6, 16))
+
+
 async def test_every_message_is_in_exactly_one_event(store: CaseStore) -> None:
     """Each stored message is named by exactly one event, whatever kind of mail it is."""
     for stem, ref in [(STEM_05, "1"), (STEM_37, "2"), ("38_outlook_nl_out_of_office", "3")]:
@@ -324,8 +346,8 @@ async def test_every_message_is_in_exactly_one_event(store: CaseStore) -> None:
         await store.take(raw, report, source_ref=ref, now=now)  # and once more: a duplicate
     messages = await rows(store, t.Message)
     events = await rows(store, t.Event)
-    named = [e.message_pk for e in events if isinstance(e, t.Event) and e.message_pk is not None]
-    assert sorted(named) == sorted(m.id for m in messages if isinstance(m, t.Message))
+    named = [e.message_pk for e in events if e.message_pk is not None]
+    assert sorted(named) == sorted(m.id for m in messages)
     assert len(messages) == 3
 
 
@@ -598,10 +620,12 @@ async def test_two_messages_for_one_new_coi_open_one_case(store_url: str, store:
     for n in range(5):
         first, second = outcomes[2 * n : 2 * n + 2]
         assert {first.status, second.status} == {TakeStatus.NEW_CASE, TakeStatus.ATTACHED}
-        assert first.case_id == second.case_id is not None
-        case = await case_row(store, first.case_id)
+        case_id = first.case_id
+        assert case_id is not None
+        assert case_id == second.case_id
+        case = await case_row(store, case_id)
         assert (case.queue, case.version) == ("check", 2)
-        events = await store.timeline(first.case_id)
+        events = await store.timeline(case_id)
         assert sorted(e.kind for e in events) == ["received", "reply_attached"]
     counts = await row_counts(store)
     assert (counts["cases"], counts["messages"], counts["events"]) == (5, 10, 10)
@@ -650,3 +674,32 @@ async def test_find_case_by_any_spelling_or_number(store: CaseStore) -> None:
         assert found is not None
         assert found.id == outcome.case_id
     assert await store.find_case("COI.EC.2023.0000001") is None
+
+
+async def test_reply_on_a_thread_naming_another_case_coi_is_taken(store: CaseStore) -> None:
+    """A reply on one case's thread that names the COI of another case joins its thread's
+    case, which keeps its own reference: the message is never refused."""
+    raw_a, report_a = notification(
+        "COI.XY.2023.1234567", message_id="<typo-0001@fruit.example.nl>", attachments=(BL,)
+    )
+    case_a = await store.take(raw_a, report_a, source_ref="1", now=NOW)
+    raw_b, report_b = notification(COI, message_id="<right-0002@fruit.example.nl>")
+    case_b = await store.take(raw_b, report_b, source_ref="2", now=NOW)
+    assert case_a.case_id != case_b.case_id
+    answer = build_mail(
+        f"RE: {COI} bananen",
+        "Beste,\n\nExcuses, de juiste referentie staat in het onderwerp.\n\nGroeten\n",
+        attachments=(INVOICE,),
+        in_reply_to="<typo-0001@fruit.example.nl>",
+    )
+    outcome = await store.take(answer, read_at(answer), source_ref="3", now=NOW)
+    assert outcome.status is TakeStatus.ATTACHED
+    assert outcome.case_id == case_a.case_id
+    assert case_a.case_id is not None
+    assert case_b.case_id is not None
+    kept = await case_row(store, case_a.case_id)
+    assert (kept.coi, kept.queue, kept.version) == (None, "review", 2)
+    assert "invoice" in kept.roles
+    assert (await store.timeline(case_a.case_id))[-1].data["other_case_coi"] == COI
+    assert (await case_row(store, case_b.case_id)).version == 1
+    assert await store.message_count() == 3

@@ -32,7 +32,7 @@ listen = 127.0.0.1
 base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -54,7 +54,8 @@ service imap-login {{
     port = {imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
 service lmtp {{
@@ -78,9 +79,13 @@ def address(user: str) -> str:
 
 
 class Dovecot:
-    """One Dovecot server; ``extra_conf`` is appended to its configuration."""
+    """One Dovecot server; ``extra_conf`` is appended to its configuration.
 
-    def __init__(self, *, extra_conf: str = "") -> None:
+    With ``tls``, a self-signed certificate for 127.0.0.1 (``cert_path``) serves STARTTLS
+    on the IMAP port and implicit TLS on ``imaps_port``.
+    """
+
+    def __init__(self, *, extra_conf: str = "", tls: bool = False) -> None:
         self.binary = require_binary("dovecot")
         self.doveadm_binary = require_binary("doveadm")
         self.root = Path(tempfile.mkdtemp(prefix="importbio-dovecot-", dir="/tmp"))
@@ -90,6 +95,8 @@ class Dovecot:
         shutil.chown(self.root / "mail", "nobody", "nogroup")
         self.imap_port = free_port()
         self.lmtp_port = free_port()
+        self.imaps_port = free_port() if tls else 0
+        self.cert_path = self.root / "cert.pem"
         self.conf_path = self.root / "dovecot.conf"
         self.log_path = self.root / "dovecot.log"
         self.users_path = self.root / "users"
@@ -99,12 +106,43 @@ class Dovecot:
             _CONF.format(
                 root=self.root,
                 imap_port=self.imap_port,
+                imaps_port=self.imaps_port,
                 lmtp_port=self.lmtp_port,
+                ssl=self._tls_conf() if tls else "ssl = no",
                 extra=extra_conf,
             )
         )
         self._passwords: dict[str, str] = {}
         self._process: subprocess.Popen[bytes] | None = None
+
+    def _tls_conf(self) -> str:
+        key_path = self.root / "key.pem"
+        subprocess.run(
+            [
+                require_binary("openssl"),
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-subj",
+                "/CN=localhost",
+                "-days",
+                "2",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "-keyout",
+                str(key_path),
+                "-out",
+                str(self.cert_path),
+            ],
+            capture_output=True,
+            timeout=30.0,
+            check=True,
+        )
+        return f"ssl = yes\nssl_cert = <{self.cert_path}\nssl_key = <{key_path}"
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -124,8 +162,8 @@ class Dovecot:
         process = self._process
         for port in (self.imap_port, self.lmtp_port):
             if not wait_for_port(port, timeout_s=10.0, alive=lambda: process.poll() is None):
-                stderr = self._reap()
-                unavailable(f"dovecot did not start: {stderr}\n{self.log_tail()}")
+                output = self._reap()
+                unavailable(f"dovecot did not start: {output}\n{self.log_tail()}")
 
     def stop(self) -> None:
         """Stop the server and every process it started, and wait until they are gone.
@@ -140,7 +178,7 @@ class Dovecot:
         _signal_group(process.pid, signal.SIGTERM)
         self._reap()
         deadline = time.monotonic() + 5.0
-        while _signal_group(process.pid, 0) and time.monotonic() < deadline:
+        while _group_alive(process.pid) and time.monotonic() < deadline:
             time.sleep(0.02)
         _signal_group(process.pid, signal.SIGKILL)
         (self.root / "run" / "master.pid").unlink(missing_ok=True)
@@ -315,6 +353,21 @@ def _signal_group(group: int, number: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def _group_alive(group: int) -> bool:
+    """True while a process of the group runs (zombies, which nobody may reap here, do not)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return _signal_group(group, 0)
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if len(fields) > 2 and fields[2] == str(group) and fields[0] != "Z":
+            return True
+    return False
 
 
 def _quote(folder: str) -> str:

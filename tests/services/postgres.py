@@ -154,7 +154,8 @@ class Postgres:
 
     def stop(self) -> None:
         """Stop the server (fast shutdown: open sessions are ended) and wait for it."""
-        if not self._running:
+        # The pid file also covers a start that timed out after the server came up.
+        if not self._running and not (self.data_dir / "postmaster.pid").exists():
             return
         self._running = False
         self._server_command(

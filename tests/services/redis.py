@@ -25,6 +25,7 @@ class RedisServer:
         self.root = Path(tempfile.mkdtemp(prefix="importbio-redis-"))
         self.port = free_port()
         self.log_path = self.root / "redis.log"
+        self.stderr_path = self.root / "stderr.log"
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -41,26 +42,35 @@ class RedisServer:
         """Start the server and wait until it answers PING."""
         if self.running:
             return
-        self._process = subprocess.Popen(
-            [
-                self.binary,
-                "--port", str(self.port),
-                "--bind", "127.0.0.1",
-                "--dir", str(self.root),
-                "--appendonly", "yes",
-                "--save", "",
-                "--daemonize", "no",
-                "--logfile", str(self.log_path),
-            ],  # fmt: skip
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        # A file, not a pipe: an AOF rewrite forks a child that inherits it.
+        with self.stderr_path.open("ab") as stderr:
+            self._process = subprocess.Popen(
+                [
+                    self.binary,
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--dir",
+                    str(self.root),
+                    "--appendonly",
+                    "yes",
+                    "--save",
+                    "",
+                    "--daemonize",
+                    "no",
+                    "--logfile",
+                    str(self.log_path),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
         deadline = time.monotonic() + 10.0
         while not self._ping():
             if self._process.poll() is not None or time.monotonic() > deadline:
-                stderr = self._reap()
-                unavailable(f"redis-server did not start: {stderr}\n{self.log_tail()}")
+                output = self._reap()
+                unavailable(f"redis-server did not start: {output}\n{self.log_tail()}")
             time.sleep(0.01)
 
     def stop(self) -> None:
@@ -105,8 +115,11 @@ class RedisServer:
         if process is None:
             return ""
         try:
-            _, stderr = process.communicate(timeout=10.0)
+            process.wait(timeout=10.0)
         except subprocess.TimeoutExpired:
             process.kill()
-            _, stderr = process.communicate()
-        return stderr.decode(errors="replace").strip()
+            process.wait()
+        try:
+            return self.stderr_path.read_text(errors="replace").strip()[-2000:]
+        except OSError:
+            return ""

@@ -308,3 +308,13 @@ def test_deliver_makes_unique_names_and_leaves_tmp_empty(tmp_path: Path) -> None
     assert _files(tmp_path / "new") == sorted(names)
     assert _files(tmp_path / "tmp") == []
     assert all(":" not in n and "/" not in n for n in names)
+
+
+async def test_a_colon_in_a_new_name_is_part_of_the_unique_name(tmp_path: Path) -> None:
+    """A non-standard new/ name with a colon keeps its whole name through claim and done."""
+    source = MaildirSource(tmp_path)
+    (tmp_path / "new" / "1700000000.M1P1.old:host").write_bytes(_message(8))
+    got = await _drain(source)
+    await source.close()
+    assert [item.ref for item in got] == ["maildir:1700000000.M1P1.old:host"]
+    assert _files(tmp_path / ".Processed" / "cur") == ["1700000000.M1P1.old:host:2,S"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, overload
@@ -224,6 +224,12 @@ class CaseStore:
                 if case.status in _CLOSED
                 else merge(before, report, today=today, calendar=self.calendar)
             )
+            data = {}
+            if after.coi != before.coi and await _coi_taken(session, after.coi):
+                # Joined by its thread, the message names a reference another case holds:
+                # this case keeps its own (none), and its queue says a person must look.
+                data["other_case_coi"] = after.coi
+                after = settle(replace(after, coi=before.coi), today=today, calendar=self.calendar)
             changed = after != before
             if changed:
                 _write_state(case, after, report, now)
@@ -231,7 +237,7 @@ class CaseStore:
                 if case.status == CaseStatus.QUEUED.value:
                     case.status = CaseStatus.NEW.value
             status, event_kind = TakeStatus.ATTACHED, EventKind.REPLY_ATTACHED
-            data = {"changed": changed, "queue": after.queue.value}
+            data |= {"changed": changed, "queue": after.queue.value}
             if after.queue is not before.queue:
                 data["queue_before"] = before.queue.value
                 data["why"] = after.why
@@ -369,7 +375,7 @@ class CaseStore:
                         case_id=case.id,
                         kind=EventKind.QUEUED.value,
                         at=now,
-                        dedupe_key=f"window:{case.id}:{case.window_opens}",
+                        dedupe_key=f"window:{case.id}:{case.version}",
                         data={
                             "queue_before": before.queue.value,
                             "queue": after.queue.value,
@@ -499,6 +505,13 @@ def _clip(value: str | None, limit: int) -> str | None:
     """``value`` cut to its column's length: PostgreSQL refuses a longer one, SQLite would
     keep it, and the two back-ends must store the same. The report keeps the whole value."""
     return value[:limit] if value is not None else None
+
+
+async def _coi_taken(session: AsyncSession, coi: str | None) -> bool:
+    """True when a case already holds the reference ``coi``."""
+    if coi is None:
+        return False
+    return await session.scalar(select(t.Case.id).where(t.Case.coi == coi).limit(1)) is not None
 
 
 def _same_id(message_id: str | None, body_hash: str) -> Any:

@@ -16,8 +16,13 @@ from contextlib import contextmanager
 from types import FrameType
 
 
-class BudgetExceeded(Exception):  # noqa: N818 - reads as the event it reports
-    """The message used up its CPU budget."""
+class BudgetExceeded(BaseException):
+    """The message used up its CPU budget.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: the timer fires wherever the time
+    is being spent, often inside a library call wrapped in ``except Exception`` (a PDF
+    reader giving up on a broken file), which must not swallow it.
+    """
 
     def __init__(self, budget_s: float) -> None:
         super().__init__(f"CPU budget of {budget_s:g} s exceeded")

@@ -23,13 +23,17 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\r\n]+")
 _FOLD = re.compile(r"\r?\n[ \t]+|\r\n|\n|\r")
 _SPACES = re.compile(r"[ \t]{2,}")
 _MSG_ID = re.compile(r"<([^<>\s]{1,900})>")
+_AS_UTF8 = frozenset({"unknown-8bit", "x-unknown", "us-ascii", "ascii", "8bit"})
+# Domain-name codecs (punycode decodes in quadratic time) and the codec that refuses all
+# input: no mail is written in them, so a label naming one is treated as unknown.
+_UNFIT_CODECS = frozenset({"idna", "punycode", "undefined"})
 
 
 def repair_8bit(value: str) -> str:
     """Undo ``surrogateescape`` from 8-bit header bytes: UTF-8 if it is, else Windows-1252."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+    if value.isascii():
         return value
-    raw = value.encode("ascii", "surrogateescape")
+    raw = value.encode("utf-8", "surrogateescape")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -38,21 +42,28 @@ def repair_8bit(value: str) -> str:
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
     """Text from bytes in a declared charset, falling back to UTF-8 and never raising."""
-    name = (charset or "utf-8").strip().strip('"').lower() or "utf-8"
-    if name in {"unknown-8bit", "x-unknown", "us-ascii", "ascii", "8bit"}:
-        name = "utf-8"
+    name = _codec_name(charset)
+    if name != "utf-8":
+        try:
+            return data.decode(name, errors="replace")
+        except (UnicodeError, LookupError):  # a non-text codec, or one that refuses "replace"
+            pass
     try:
-        codecs.lookup(name)
-    except LookupError:
-        name = "utf-8"
-    try:
-        return data.decode(name, errors="strict")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        if name == "utf-8":
-            return data.decode("cp1252", errors="replace")
-        return data.decode(name, errors="replace")
-    except LookupError:  # a codec that exists but refuses (e.g. a non-text codec)
-        return data.decode("utf-8", errors="replace")
+        return data.decode("cp1252", errors="replace")
+
+
+def _codec_name(charset: str | None) -> str:
+    """The Python codec for a declared charset; "utf-8" when it is unknown or unfit."""
+    name = (charset or "utf-8").strip().strip('"').lower() or "utf-8"
+    if name in _AS_UTF8:
+        return "utf-8"
+    try:
+        codec = codecs.lookup(name).name
+    except (LookupError, ValueError):  # ValueError: a name with a NUL in it
+        return "utf-8"
+    return "utf-8" if codec in _UNFIT_CODECS else codec
 
 
 def _decode_word(charset: str, encoding: str, text: str) -> str:
@@ -61,10 +72,22 @@ def _decode_word(charset: str, encoding: str, text: str) -> str:
         if encoding in "bB":
             data = base64.b64decode(text + "=" * (-len(text) % 4), validate=False)
         else:
-            data = binascii.a2b_qp(text.replace("_", " ").encode("ascii", "surrogateescape"))
+            data = binascii.a2b_qp(_word_bytes(text.replace("_", " "), charset))
     except (binascii.Error, ValueError):
         return text
     return decode_bytes(data, charset)
+
+
+def _word_bytes(text: str, charset: str) -> bytes:
+    """The bytes of a Q-encoded word's text; raw 8-bit bytes in it are taken as ``charset``."""
+    try:
+        return text.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:  # the 8-bit bytes were already read as text
+        pass
+    try:
+        return text.encode(_codec_name(charset), errors="replace")
+    except (UnicodeError, LookupError):
+        return text.encode("utf-8", errors="replace")
 
 
 def decode_encoded_words(value: str, *, max_words: int) -> str:

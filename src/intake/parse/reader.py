@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
-from email.policy import compat32
+from email.policy import Compat32
 
 from intake.codes import FileType, Flag
 from intake.parse import headers as h
@@ -55,6 +55,20 @@ _DSN_TYPES = frozenset({"message/delivery-status", "message/global-delivery-stat
 _RETURNED_HEADERS = frozenset({"text/rfc822-headers", "message/rfc822-headers"})
 
 
+class _Compat32Text(Compat32):
+    """``compat32`` that hands out 8-bit header bytes as text (UTF-8, else Windows-1252).
+
+    Plain ``compat32`` wraps such values in a ``Header`` whose text has every 8-bit byte
+    replaced by U+FFFD, so raw Latin-1 or UTF-8 subjects and file names were lost.
+    """
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        return h.repair_8bit(value)
+
+
+_POLICY = _Compat32Text()
+
+
 def parse_mail(raw: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedMail:
     """Read one message. Never raises; limits and failures become ``Problem`` values."""
     scan = prescan(raw, limits)
@@ -62,7 +76,7 @@ def parse_mail(raw: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedMail:
     message: Message | None = None
     if scan.headers_only_reason is None:
         try:
-            message = BytesParser(policy=compat32).parsebytes(raw)
+            message = BytesParser(policy=_POLICY).parsebytes(raw)
         except (RecursionError, MemoryError, ValueError, LookupError, TypeError) as exc:
             walk.quarantine(f"The message could not be parsed ({type(exc).__name__}).")
     else:
@@ -85,7 +99,7 @@ def read_headers_only(raw: bytes, limits: ParseLimits) -> Message:
     """The top-level headers of a message that may not be parsed whole (bounded)."""
     cut = raw[: limits.max_header_block_bytes]
     try:
-        return BytesHeaderParser(policy=compat32).parsebytes(cut)
+        return BytesHeaderParser(policy=_POLICY).parsebytes(cut)
     except (RecursionError, MemoryError, ValueError, LookupError, TypeError):
         return Message()
 
@@ -239,7 +253,7 @@ class _Walk:
             opener = open_zip if detected is FileType.ZIP else open_tnef
             opened = opener(payload, label=label, limits=self.limits)
         elif detected is FileType.MESSAGE and frame.depth < self.limits.max_depth:
-            nested = BytesParser(policy=compat32).parsebytes(payload)
+            nested = self._attached_mail(payload, _join(frame.container, name or "forwarded.eml"))
         self.attachments.append(
             Attachment(
                 filename=name,
@@ -283,6 +297,14 @@ class _Walk:
                 encrypted=member.encrypted,
             )
         return []
+
+    def _attached_mail(self, payload: bytes, label: str) -> Message | None:
+        """A mail attached as a file, parsed only when its bytes pass the same prescan."""
+        reason = prescan(payload, self.limits).headers_only_reason
+        if reason is not None:
+            self.quarantine(f"The attached mail {label} was not opened. {reason}")
+            return None
+        return BytesParser(policy=_POLICY).parsebytes(payload)
 
     def _add_text(self, container: str, part: Message, ctype: str) -> None:
         room = self.limits.max_text_chars - self.text_chars

@@ -18,6 +18,7 @@ backoff and full jitter. Settings, URL parsing and the error tree are in ``imap_
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import ssl
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Sequence
@@ -83,9 +84,10 @@ def _reply(response: Any) -> _Reply:
 class _Session:
     """One logged-in connection with the mailbox selected."""
 
-    def __init__(self, client: Any, lost: asyncio.Event) -> None:
-        self.client = client
-        self.lost = lost
+    def __init__(self) -> None:
+        self.client: Any = None
+        self.lost = asyncio.Event()  # unusable: dropped by the server, or given up on
+        self.gone = asyncio.Event()  # the socket is closed
         self.capabilities: frozenset[str] = frozenset()
         self.uidvalidity = 0
         self.keywords = False
@@ -95,8 +97,12 @@ class _Session:
     def has(self, capability: str) -> bool:
         return capability in self.capabilities
 
-    def discard(self) -> None:
-        """Drop the connection without a word to the server."""
+    def connection_lost(self, _exc: BaseException | None) -> None:
+        self.lost.set()
+        self.gone.set()
+
+    def discard(self) -> bool:
+        """Drop the connection without a word to the server; True if a socket is closing."""
         self.lost.set()
         if self.idle_task is not None:
             self.idle_task.cancel()
@@ -107,8 +113,12 @@ class _Session:
         if not client_task.done():
             client_task.cancel()
         transport = self.client.protocol.transport
-        if transport is not None:
-            transport.close()
+        if transport is None or self.gone.is_set():
+            return False
+        # abort, not close: a TLS close waits for the peer's close_notify, and a socket
+        # still open when the loop ends is leaked.
+        transport.abort()
+        return True
 
 
 class ImapSource:
@@ -120,6 +130,8 @@ class ImapSource:
         self._session: _Session | None = None
         self._uidvalidity: int | None = None
         self._closed = False
+        self._lock = asyncio.Lock()  # one exchange with the server at a time
+        self._wake = asyncio.Event()
         self._log = _log.bind(mailbox=config.mailbox, host=config.host)
         self.reconnects = 0
 
@@ -136,7 +148,8 @@ class ImapSource:
         while not self._closed:
             reused = self._has_live_session()
             try:
-                session = await self._ensure_session()
+                async with self._lock:
+                    session = await self._ensure_session()
                 failures = 0
                 async with aclosing(self._drain(session)) as drained:
                     async for batch in drained:
@@ -146,7 +159,7 @@ class ImapSource:
                 if self._session is session:
                     await self._wait_for_mail(session)
             except ImapConnectionError as exc:
-                self._drop()
+                await self._drop()
                 if not watch:
                     if reused:
                         continue  # the server dropped an idle session; one fresh try
@@ -159,15 +172,23 @@ class ImapSource:
                 await asyncio.sleep(delay_s)
 
     async def _drain(self, session: _Session) -> AsyncGenerator[list[Incoming], None]:
-        """Batches of every message not yet yielded on this session, until none is left."""
+        """Batches of every message not yet yielded on this session, until none is left.
+
+        The lock is held for each exchange with the server, never across a ``yield``: the
+        caller runs ``done`` between batches.
+        """
         while True:
-            uids = [uid for uid in await self._search(session) if uid not in session.yielded]
+            async with self._lock:
+                uids = [uid for uid in await self._search(session) if uid not in session.yielded]
             if not uids:
                 return
             for start in range(0, len(uids), self._config.batch_size):
                 chunk = uids[start : start + self._config.batch_size]
-                for group in self._by_size(chunk, await self._sizes(session, chunk)):
-                    items = await self._fetch(session, group)
+                async with self._lock:
+                    groups = self._by_size(chunk, await self._sizes(session, chunk))
+                for group in groups:
+                    async with self._lock:
+                        items = await self._fetch(session, group)
                     if items:
                         yield items
                     if self._session is not session:
@@ -223,27 +244,44 @@ class ImapSource:
         return items
 
     async def _wait_for_mail(self, session: _Session) -> None:
-        """Return when the server reports a change, or when a safety poll is due."""
+        """Return when the server reports a change, when a safety poll is due, or when
+        ``done`` or ``quarantine`` needs the connection."""
         window_s = min(self._config.idle_restart_s, self._config.poll_interval_s)
         if not session.has("IDLE"):
             await self._sleep_unless_lost(session, self._config.poll_interval_s)
             return
-        client = session.client
-        # aioimaplib's own IDLE timers are set past our window; ours decides.
-        slack_s = window_s * 2 + self._config.timeout_s
-        idle_task = await self._call(session, client.idle_start(timeout=slack_s))
-        session.idle_task = idle_task
+        async with self._lock:
+            if self._wake.is_set():
+                return
+            client = session.client
+            # aioimaplib's own IDLE timers are set past our window; ours decides.
+            slack_s = window_s * 2 + self._config.timeout_s
+            idle_task = await self._call(session, client.idle_start(timeout=slack_s))
+            session.idle_task = idle_task
+            try:
+                async with asyncio.timeout(window_s):
+                    await self._idle_until_push_or_wake(session, slack_s)
+            except TimeoutError:
+                pass  # the window is over: end IDLE and search, as a safety poll
+            client.idle_done()
+            session.idle_task = None
+            await self._call(session, idle_task)
+
+    async def _idle_until_push_or_wake(self, session: _Session, slack_s: float) -> None:
+        push = asyncio.ensure_future(
+            self._call(session, session.client.wait_server_push(timeout=slack_s), timeout_s=slack_s)
+        )
+        wake = asyncio.ensure_future(self._wake.wait())
         try:
-            async with asyncio.timeout(window_s):
-                pushed = await self._call(
-                    session, client.wait_server_push(timeout=slack_s), timeout_s=slack_s
-                )
-                self._log.debug("imap.pushed", lines=len(pushed))
-        except TimeoutError:
-            pass  # the window is over: end IDLE and search, as a safety poll
-        client.idle_done()
-        session.idle_task = None
-        await self._call(session, idle_task)
+            await asyncio.wait({push, wake}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            wake.cancel()
+            if not push.done():
+                push.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await push
+        if not push.cancelled():
+            self._log.debug("imap.pushed", lines=len(push.result()))
 
     async def _sleep_unless_lost(self, session: _Session, delay_s: float) -> None:
         try:
@@ -267,21 +305,24 @@ class ImapSource:
     async def _move(self, items: Sequence[Incoming], folder: str, *, keyword: str | None) -> None:
         if not items:
             return
-        while True:
-            reused = self._has_live_session()
-            try:
-                session = await self._ensure_session()
-                # SELECT again for a fresh UIDVALIDITY: a ref of an old epoch must never
-                # move the new message that now has its UID.
-                await self._select(session)
-                uids = self._current_uids(items, session)
-                if uids:
-                    await self._move_uids(session, uids, folder, keyword)
-                return
-            except ImapConnectionError:
-                self._drop()
-                if not reused:
-                    raise
+        self._wake.set()  # a watcher in IDLE ends it and lets go of the connection
+        async with self._lock:
+            self._wake.clear()
+            while True:
+                reused = self._has_live_session()
+                try:
+                    session = await self._ensure_session()
+                    # SELECT again for a fresh UIDVALIDITY: a ref of an old epoch must
+                    # never move the new message that now has its UID.
+                    await self._select(session)
+                    uids = self._current_uids(items, session)
+                    if uids:
+                        await self._move_uids(session, uids, folder, keyword)
+                    return
+                except ImapConnectionError:
+                    await self._drop()
+                    if not reused:
+                        raise
 
     def _current_uids(self, items: Sequence[Incoming], session: _Session) -> list[int]:
         """UIDs of the items that belong to this mailbox and its current UIDVALIDITY."""
@@ -331,22 +372,21 @@ class ImapSource:
         if session is not None and not session.lost.is_set():
             return session
         if session is not None:
-            self._drop()
+            await self._drop()
         if self._closed:
             raise ImapConnectionError("The IMAP source is closed.", host=self._config.host)
         return await self._connect()
 
     async def _connect(self) -> _Session:
         config = self._config
-        lost = asyncio.Event()
-        client = aioimaplib.IMAP4(
+        session = _Session()
+        client = session.client = aioimaplib.IMAP4(
             host=config.host,
             port=config.port,
             timeout=config.timeout_s,
-            conn_lost_cb=lambda _exc: lost.set(),
+            conn_lost_cb=session.connection_lost,
             ssl_context=self._tls_context() if config.security == "ssl" else None,
         )
-        session = _Session(client, lost)
         first = self._uidvalidity is None
         try:
             await self._call(session, client.wait_hello_from_server())
@@ -358,6 +398,9 @@ class ImapSource:
             for folder in (config.processed_folder, config.quarantine_folder):
                 await self._create_folder(session, folder)
             await self._select(session)
+        except Exception:
+            await self._release(session)
+            raise
         except BaseException:
             session.discard()
             raise
@@ -446,10 +489,17 @@ class ImapSource:
             )
         self._uidvalidity = session.uidvalidity
 
-    def _drop(self) -> None:
+    async def _drop(self) -> None:
         session, self._session = self._session, None
         if session is not None:
-            session.discard()
+            await self._release(session)
+
+    async def _release(self, session: _Session) -> None:
+        """Discard a session and give its socket a moment to close."""
+        if session.discard():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await session.gone.wait()
 
     def _backoff_s(self, failures: int) -> float:
         """Full jitter: uniform between the floor and an exponentially growing ceiling."""
@@ -472,7 +522,7 @@ class ImapSource:
         except (ImapError, *_NETWORK_ERRORS, TimeoutError) as exc:
             self._log.debug("imap.logout_failed", error=str(exc))
         finally:
-            session.discard()
+            await self._release(session)
 
     # -- calls ----------------------------------------------------------------------------
 

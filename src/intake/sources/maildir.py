@@ -154,7 +154,7 @@ class MaildirSource:
             (base, sub, name)
             for sub in ("cur", "new")
             for name in _message_names(self._root / sub)
-            if (base := _base_name(name)) and _REF_PREFIX + base not in held
+            if (base := _base_name(name, sub)) and _REF_PREFIX + base not in held
         )
         batch: list[Incoming] = []
         for base, sub, name in candidates:
@@ -208,7 +208,7 @@ class MaildirSource:
             return claim
         for sub in ("cur", "new"):
             for name in _message_names(self._root / sub):
-                if _base_name(name) == base and self._try_claim(self._root / sub / name, base):
+                if _base_name(name, sub) == base and self._try_claim(self._root / sub / name, base):
                     with self._guard:
                         return self._claims.pop(ref, None)
         return None
@@ -217,37 +217,49 @@ class MaildirSource:
 
     def _move_out(self, items: Sequence[Incoming], folder: Path, reason: str | None) -> None:
         """Rename each message into ``folder/cur``, then release it; fsync what moved."""
-        touched: set[Path] = set()
         for item in items:
-            claim = self._claim_ref(item.ref)
-            if claim is None:
-                continue  # already gone: another intake moved it, or it was never here
-            try:
-                current = self._locate(claim)
-                if current is None:
-                    continue
-                base = _base_from_ref(item.ref)
-                if reason is not None:
-                    _write_reason(self._reasons, base, reason)
-                flags = _flags(current.name)
-                if reason is None:
-                    flags = "".join(sorted(set(flags) | {_PROCESSED_FLAG}))
-                target = _free_target(folder / "cur", base, flags)
-                os.rename(current, target)
-                touched.update((current.parent, target.parent))
-            finally:
-                os.close(claim.fd)
-        for directory in touched:
-            _fsync_dir(directory)
+            _base_from_ref(item.ref)  # refuse a bad ref before moving anything
+        touched: set[Path] = set()
+        try:
+            for item in items:
+                moved = self._move_one(item.ref, folder, reason)
+                if moved is not None:
+                    touched.update(moved)
+        finally:
+            for directory in touched:
+                _fsync_dir(directory)
+
+    def _move_one(self, ref: str, folder: Path, reason: str | None) -> tuple[Path, Path] | None:
+        """Move one held message out of the inbox; the two folders touched, or None."""
+        claim = self._claim_ref(ref)
+        if claim is None:
+            return None  # already gone: another intake moved it, or it was never here
+        try:
+            current = self._locate(claim)
+            if current is None:
+                return None
+            base = _base_from_ref(ref)
+            if reason is not None:
+                _write_reason(self._reasons, base, reason)
+            flags = _flags(current.name)
+            if reason is None:
+                flags = "".join(sorted(set(flags) | {_PROCESSED_FLAG}))
+            target = _free_target(folder / "cur", base, flags)
+            os.rename(current, target)
+        finally:
+            os.close(claim.fd)  # only now may another intake take it, and it is gone
+        return current.parent, target.parent
 
     def _locate(self, claim: _Claim) -> Path | None:
         """Where the claimed file is now: a mail client may have changed its flags."""
         if _is_same_inode(claim.path, claim.device, claim.inode):
             return claim.path
-        base = _base_name(claim.path.name)
+        base = _base_name(claim.path.name, "cur")
         cur = self._root / "cur"
         for name in _message_names(cur):
-            if _base_name(name) == base and _is_same_inode(cur / name, claim.device, claim.inode):
+            if _base_name(name, "cur") == base and _is_same_inode(
+                cur / name, claim.device, claim.inode
+            ):
                 return cur / name
         return None
 
@@ -286,9 +298,11 @@ def _checked_folder(name: str) -> str:
     return name
 
 
-def _base_name(name: str) -> str:
-    """The unique name without its ``:2,<flags>`` info."""
-    return name.rpartition(_INFO_SEPARATOR)[0] if _INFO_SEPARATOR in name else name
+def _base_name(name: str, sub: str) -> str:
+    """The unique name: all of a ``new/`` name, a ``cur/`` name without its ``:2,<flags>``."""
+    if sub == "new" or _INFO_SEPARATOR not in name:
+        return name
+    return name.rpartition(_INFO_SEPARATOR)[0]
 
 
 def _flags(name: str) -> str:
@@ -307,7 +321,7 @@ def _base_from_ref(ref: str) -> str:
         or not base
         or base.startswith(".")
         or len(base) > _MAX_NAME_CHARS
-        or any(c in base for c in "/\0" + _INFO_SEPARATOR)
+        or any(c in base for c in "/\0")
     ):
         raise ValueError(f"'{ref[:300]}' is not a Maildir message ref")
     return base
