@@ -3,7 +3,9 @@
 Each message imitates what the desk receives most: an Outlook- or Gmail-style
 multipart/mixed mail, a text and an HTML body in Dutch, English or French, a COI
 reference in the subject, an ETA sentence, and two PDF attachments (a bill of lading
-and an invoice) whose sizes make the whole message about the requested size.
+and an invoice) whose sizes make the whole message about the requested size. Below
+about 20 KB the PDFs are small text-only files, as invoicing software writes them; the
+smallest message (two one-page PDFs, nothing padded) is about 3.5 KB.
 Messages are produced one at a time from their number, so a corpus of any length
 costs no memory to hold.
 """
@@ -34,6 +36,8 @@ _BODIES = (
         "Date d'arrivée prévue : {eta}.\n\nCordialement,\n{name}"
     ),
 )
+# Headers, both bodies, MIME framing and two unpadded one-page PDFs, base64-encoded.
+_SMALLEST_BYTES = 3_720
 _NAMES = ("An Peeters", "Jan Janssens", "Marie Dubois", "Tom Maes", "Sofie Claes")
 
 
@@ -59,19 +63,23 @@ def message(number: int, *, size_bytes: int = 400_000) -> bytes:
         "<html><body>" + "".join(f"<p>{line}</p>" for line in body.splitlines()) + "</body></html>",
         subtype="html",
     )
-    # base64 grows 4/3; leave room for headers and bodies
-    pdf_bytes = max(1_000, int(size_bytes * 0.75 / 2) - 2_500)
+    padding = _pdf_padding_bytes(size_bytes)
     bl = make_pdf(
-        [["BILL OF LADING", f"B/L No. {number:08d}", f"Reference {coi}"]], padding_bytes=pdf_bytes
+        [["BILL OF LADING", f"B/L No. {number:08d}", f"Reference {coi}"]], padding_bytes=padding
     )
-    invoice = make_pdf(
-        [["COMMERCIAL INVOICE", f"Invoice No. {number:06d}"]], padding_bytes=pdf_bytes
-    )
+    invoice = make_pdf([["COMMERCIAL INVOICE", f"Invoice No. {number:06d}"]], padding_bytes=padding)
     msg.add_attachment(bl, maintype="application", subtype="pdf", filename=f"BL {number:05d}.pdf")
     msg.add_attachment(
         invoice, maintype="application", subtype="pdf", filename=f"Invoice {number:05d}.pdf"
     )
     return msg.as_bytes(policy=SMTP)
+
+
+def _pdf_padding_bytes(size_bytes: int) -> int:
+    """Padding per PDF that brings the whole message to about ``size_bytes``."""
+    # Half the room above the smallest message goes to each PDF; base64 turns 3 bytes
+    # into 4 and ends every 76 characters with CRLF.
+    return max(0, int((size_bytes - _SMALLEST_BYTES) / 2 * 3 / 4 * 76 / 78))
 
 
 def corpus(count: int, *, size_bytes: int = 400_000) -> Iterator[bytes]:

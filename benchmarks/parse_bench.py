@@ -55,7 +55,8 @@ def main(argv: list[str]) -> int:
     corpus = [message(n, size_bytes=args.size_bytes) for n in range(min(args.count, 200))]
     sizes = [len(raw) for raw in corpus]
     print(
-        f"corpus: {args.count} messages, mean {statistics.mean(sizes) / 1024:.0f} KiB, two PDFs each"
+        f"corpus: {args.count} messages, "
+        f"mean {statistics.mean(sizes) / 1024:.0f} KiB, two PDFs each"
     )
 
     ours_s: list[float] = []
@@ -85,15 +86,18 @@ def main(argv: list[str]) -> int:
         ours_s.append(ours)
         base_s.append(base)
         print(
-            f"round {round_number + 1}: importbio {args.count / ours:7.1f} msg/s   stdlib {args.count / base:7.1f} msg/s   ratio {ours / base:.2f}"
+            f"round {round_number + 1}: importbio {args.count / ours:7.1f} msg/s   "
+            f"stdlib {args.count / base:7.1f} msg/s   ratio {ours / base:.2f}"
         )
 
     best_ours, best_base = min(ours_s), min(base_s)
     print(
-        f"best:    importbio {args.count / best_ours:7.1f} msg/s   stdlib {args.count / best_base:7.1f} msg/s"
+        f"best:    importbio {args.count / best_ours:7.1f} msg/s   "
+        f"stdlib {args.count / best_base:7.1f} msg/s"
     )
     print(
-        f"ratio (importbio time / stdlib time, best rounds): {best_ours / best_base:.2f}   goal < 1.5"
+        f"ratio (importbio time / stdlib time, best rounds): {best_ours / best_base:.2f}"
+        "   goal < 1.5"
     )
     print(
         "peak RSS after N messages: " + ", ".join(f"{n}: {rss:.0f} MiB" for n, rss in checkpoints)

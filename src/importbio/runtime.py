@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -112,7 +113,11 @@ def mail_source(settings: Settings) -> MailSource:
         from intake.sources.imap import ImapSource, parse_imap_url
 
         config = parse_imap_url(settings.imap_url.get_secret_value())
-        return ImapSource(config)
+        return ImapSource(
+            replace(
+                config, batch_size=settings.batch_size, poll_interval_s=settings.poll_interval_s
+            )
+        )
     from intake.sources.maildir import MaildirSource
 
     return MaildirSource(

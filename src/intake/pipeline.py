@@ -92,7 +92,7 @@ class Intake:
         self.context = context
         self.redis = redis
         self.clock = clock
-        workers = os.cpu_count() or 1 if parse_workers is None else parse_workers
+        workers = (os.cpu_count() or 1) if parse_workers is None else parse_workers
         self._pool: Executor | None = (
             ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(context,))
             if workers > 0

@@ -397,6 +397,12 @@ class _Walk:
             )
         from_ = addresses("from")
         reply_to = addresses("reply-to")
+        if not from_:
+            self.problems.append(
+                Problem(
+                    Flag.NO_SENDER, "The message has no readable From address: nobody to answer."
+                )
+            )
         texts = tuple(
             TextPart(
                 "body" if container == "" else f"forwarded mail {container}", "\n\n".join(chunks)
