@@ -430,20 +430,19 @@ def test_cpu_budget_is_not_swallowed_by_a_catch_all(monkeypatch: pytest.MonkeyPa
     _assert_nothing_lost(report, _NORMAL)
 
 
-def test_cpu_budget_stops_a_slow_html_body() -> None:
-    """An HTML body that drives the standard library's parser quadratic is stopped by the
-    budget and quarantined."""
+def test_html_that_drives_the_stdlib_parser_quadratic_is_read_in_linear_time() -> None:
+    """A large HTML body of unclosed tags (quadratic for ``HTMLParser``) is read by the linear
+    tag strip: well within the budget, and the message is not quarantined for it."""
     raw = _multipart([_text_part(b"<a" * 1_000_000, subtype="html")])
     context = TriageContext(
         reference_day=date(2023, 5, 10),
         calendar=WorkCalendar(),
         tables=TableSet.load(),
-        limits=ParseLimits(cpu_budget_s=0.5),
+        limits=ParseLimits(cpu_budget_s=2.0),
     )
     report, cpu_s = _read(raw, context)
-    assert cpu_s < 2.0
-    assert Flag.QUARANTINE in report.flags
-    assert any("CPU budget" in reason for reason in report.reasons)
+    assert cpu_s < 1.0
+    assert Flag.QUARANTINE not in report.flags
     _assert_nothing_lost(report, raw)
 
 

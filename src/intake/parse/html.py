@@ -9,6 +9,7 @@ there with a sanitiser.
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 _BLOCK = frozenset(
@@ -69,15 +70,43 @@ class _TextCollector(HTMLParser):
             self.chunks.append(data)
 
 
+# HTMLParser rescans unclosed tags, so crafted markup ("<a" a million times) costs
+# quadratic time; past this size a linear tag strip is used instead.
+_PARSER_MAX_CHARS = 256 * 1024
+_TAG = re.compile(r"<[^<>]*>")
+_HIDDEN_BLOCK_START = re.compile(r"<(script|style|head)\b", re.IGNORECASE)
+
+
+def _strip_tags(html: str) -> str:
+    """Linear-time text of large HTML: hidden blocks dropped, tags removed, entities kept."""
+    out: list[str] = []
+    pos = 0
+    lowered = html.lower()
+    while (start := _HIDDEN_BLOCK_START.search(html, pos)) is not None:
+        out.append(html[pos : start.start()])
+        end = lowered.find(f"</{start.group(1).lower()}", start.end())
+        if end < 0:
+            pos = len(html)
+            break
+        pos = end
+    out.append(html[pos:])
+    return unescape(_TAG.sub(" ", "".join(out)))
+
+
 def html_to_text(html: str, *, max_chars: int) -> str:
     """The visible text of an HTML document, whitespace-collapsed, at most ``max_chars``."""
+    if len(html) > _PARSER_MAX_CHARS:
+        return _collapse(_strip_tags(html), max_chars)
     collector = _TextCollector()
     try:
         collector.feed(html)
         collector.close()
     except (AssertionError, ValueError):  # HTMLParser's way of giving up on broken markup
         pass
-    text = "".join(collector.chunks)
+    return _collapse("".join(collector.chunks), max_chars)
+
+
+def _collapse(text: str, max_chars: int) -> str:
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     joined = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
     return joined[:max_chars]
