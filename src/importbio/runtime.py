@@ -143,8 +143,10 @@ async def run_intake(
 
 async def run_worker(store: CaseStore, redis_settings: RedisSettings, *, burst: bool) -> None:
     """Run arq jobs until stopped (or, with ``burst``, until the queue is empty)."""
+    # Not 0 in burst mode either: a job a killed worker left locked keeps the queue
+    # non-empty until its lock expires, and polling without a pause would spin a CPU.
     worker = Worker(
-        **worker_options(store, redis_settings), burst=burst, poll_delay=0.2 if not burst else 0
+        **worker_options(store, redis_settings), burst=burst, poll_delay=0.05 if burst else 0.2
     )
     try:
         await worker.async_run()
@@ -157,7 +159,7 @@ async def run_all(settings: Settings, *, burst: bool = False) -> None:
     store = await open_store(settings, migrate=True)
     try:
         async with redis_pool(settings, embedded_ok=True) as (redis, redis_settings):
-            await sweep(store, redis, now=datetime.now(UTC))
+            await sweep(store, now=datetime.now(UTC))
             if burst:
                 await run_intake(settings, store, redis, watch=False)
                 await run_worker(store, redis_settings, burst=True)

@@ -12,10 +12,9 @@ Both functions are pure, never raise, and look at no more than the first 64 KiB.
 from __future__ import annotations
 
 import re
-import unicodedata
-from functools import lru_cache
 
 from intake.parse.mail import DeliveryReport
+from intake.text import fold as _fold
 
 MAX_SCAN_CHARS = 64 * 1024
 MAX_DIAGNOSTIC_CHARS = 300
@@ -263,24 +262,3 @@ def _paragraph(body: str, position: int, end: int) -> str:
     window = body[line_start : min(end, line_start + 4 * MAX_DIAGNOSTIC_CHARS)]
     blank = _BLANK_LINE_RE.search(window)
     return _collapse(window[: blank.start()] if blank else window)
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents, curly apostrophes made straight, same length as ``text``.
-
-    Keeping the length lets a match in the folded text point into the original.
-    """
-    if text.isascii():
-        return text.lower()
-    return "".join(_fold_char(char) for char in text)
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(char: str) -> str:
-    if char in "\u2018\u2019\u02bc\u2032":
-        return "'"
-    base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-    for candidate in (base.lower(), char.lower()):
-        if len(candidate) == 1:
-            return candidate
-    return char

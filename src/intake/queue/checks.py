@@ -3,8 +3,9 @@ for correctness.
 
 A check job's id is ``check:<case>:<version>``, so enqueueing the same version twice
 while arq remembers it is a no-op; the durable record is the case's ``placed_version``
-in the store, which the sweep compares with its ``version`` to re-enqueue whatever a
-lost Redis forgot.
+in the store, which the sweep compares with its ``version`` to place whatever the jobs
+did not: a lost Redis forgets its jobs, and a killed worker leaves the jobs it was running
+locked until arq's in-progress timeout, so the sweep places from the store itself.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 
 from arq.connections import ArqRedis
 
-from intake.case.store import CaseStore, Placement
+from intake.case.store import CaseStore
 
 PLACE_CHECK = "place_check"
 
@@ -28,11 +29,13 @@ async def enqueue_check(redis: ArqRedis, case_id: int, version: int) -> None:
     await redis.enqueue_job(PLACE_CHECK, case_id, version, _job_id=check_job_id(case_id, version))
 
 
-async def sweep(store: CaseStore, redis: ArqRedis, *, now: datetime) -> int:
-    """Move cases whose check window opened, and re-enqueue every unplaced version.
-    Returns how many jobs were asked for."""
-    due: list[Placement] = await store.resettle_due(now=now)
-    pending = await store.pending_placements()
-    for placement in {*due, *pending}:
-        await enqueue_check(redis, placement.case_id, placement.version)
-    return len({*due, *pending})
+async def sweep(store: CaseStore, *, now: datetime) -> int:
+    """Move cases whose check window opened, and place every version not yet placed.
+    Returns how many versions it placed."""
+    await store.resettle_due(now=now)
+    placed = 0
+    for placement in await store.pending_placements():
+        # place() is idempotent: a job running at the same time finds it done and stops.
+        if await store.place(placement.case_id, placement.version, now=now) is not None:
+            placed += 1
+    return placed

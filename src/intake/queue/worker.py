@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from arq.connections import ArqRedis, RedisSettings
+from arq.connections import RedisSettings
 from arq.cron import cron
 
 from intake.case.store import CaseStore
@@ -34,10 +34,9 @@ async def place_check(ctx: dict[str, Any], case_id: int, version: int) -> str | 
 
 
 async def sweep_job(ctx: dict[str, Any]) -> int:
-    """Re-enqueue what the store says is not placed; open windows that are due."""
+    """Place what the store says is not placed; open windows that are due."""
     store: CaseStore = ctx["store"]
-    redis: ArqRedis = ctx["redis"]
-    return await sweep(store, redis, now=datetime.now(UTC))
+    return await sweep(store, now=datetime.now(UTC))
 
 
 def worker_options(
@@ -55,5 +54,8 @@ def worker_options(
         "redis_settings": redis_settings,
         "on_startup": on_startup,
         "max_tries": 5,
+        # Each job is one short transaction (a sweep at most ~1000). arq locks a running
+        # job for this plus 10 s, and a killed worker's jobs stay locked that long.
+        "job_timeout": 60,
         "handle_signals": False,
     }

@@ -9,15 +9,14 @@ is lower-cased and stripped of accents, and every pattern runs in linear time.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
 
 from intake.codes import Flag, Kind
 from intake.parse.dsn import guess_bounce_from_text
 from intake.parse.mail import DeliveryReport, ParsedMail
+from intake.text import fold as _fold
 
 _MAX_SUBJECT_CHARS = 1000
 _MAX_TOPIC_BODY_CHARS = 3000
@@ -37,24 +36,6 @@ class KindSignal:
 
 
 # --------------------------------------------------------------------------- text helpers
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents, same length as ``text`` so spans map back to it."""
-    if text.isascii():
-        return text.lower()
-    return "".join(_fold_char(char) for char in text)
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(char: str) -> str:
-    if char in "\u2018\u2019\u02bc":
-        return "'"
-    base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-    for candidate in (base.lower(), char.lower()):
-        if len(candidate) == 1:
-            return candidate
-    return char
 
 
 def _shown(value: str) -> str:

@@ -8,7 +8,8 @@ documents are missing" without a word: triage flags it and the officer looks in 
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from intake.text import fold as _fold
 
 _WINDOW_CHARS = 120
 _TRACES = re.compile(r"\btraces(?:\s*nt)?\b", re.IGNORECASE)
@@ -26,11 +27,6 @@ _PLACED_WORDS = re.compile(
     r"joint(?:e?s)?|ajoute(?:e?s)?|disponibles?|deposes?|subidos?|adjuntos?|caricat[io])\b",
     re.IGNORECASE,
 )
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def documents_in_traces(text: str, *, max_chars: int = 20_000) -> str | None:

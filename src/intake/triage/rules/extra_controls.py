@@ -38,6 +38,7 @@ from typing import Annotated, Any
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from intake.text import fold_char as _fold_char
 from intake.triage.result import ExtraControlMatch
 
 MAX_TEXT_CHARS = 64 * 1024
@@ -253,20 +254,6 @@ def _check_table(source: str, table: ExtraControlsTable, file_year: int) -> None
 # -- text folding -----------------------------------------------------------------------
 
 _APOSTROPHES = {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"}
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(char: str) -> str:
-    """One character without case or accents; kept as is when folding would change length."""
-    if char in _APOSTROPHES:
-        return _APOSTROPHES[char]
-    base = "".join(
-        c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-    ).casefold()
-    if len(base) == 1:
-        return base
-    lower = char.lower()
-    return lower if len(lower) == 1 else char
 
 
 @lru_cache(maxsize=4096)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from functools import lru_cache
+
+from intake.text import fold as _fold
 
 MAX_TEXT_CHARS = 64 * 1024
 MAX_TOTAL_CHARS = 2 * 1024 * 1024
@@ -221,21 +222,3 @@ def _label_name(label: re.Match[str], text: str) -> str:
     if label.group("box") is not None:
         return "box " + label.group("box")
     return " ".join(text[label.start("party") : label.end("party")].split()).lower()
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(char: str) -> str:
-    base = "".join(
-        c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-    ).casefold()
-    if len(base) == 1:
-        return base
-    lower = char.lower()
-    return lower if len(lower) == 1 else char
-
-
-def _fold(text: str) -> str:
-    """Case- and accent-free text of the same length, so positions quote the original."""
-    if text.isascii():
-        return text.lower()
-    return text.translate({ord(c): _fold_char(c) for c in set(text)})
