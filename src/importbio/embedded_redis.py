@@ -64,7 +64,8 @@ class EmbeddedRedis:
     """A Redis server private to this process, persisted in ``data_dir``."""
 
     def __init__(self, data_dir: Path, *, stop_timeout_s: float = 10.0) -> None:
-        self._data_dir = Path(data_dir)
+        # absolute: the server runs in a folder of its own, where a relative path means nothing
+        self._data_dir = Path(data_dir).resolve()
         self._stop_timeout_s = stop_timeout_s
         self._server: Any = None
         self._socket: Path | None = None

@@ -54,3 +54,5 @@ def configure_logging(*, fmt: Literal["json", "console"], level: str) -> None:
     root.setLevel(_LEVELS.get(level, logging.INFO))
     # aioimaplib logs every protocol line at debug, including LOGIN: keep it at warning
     logging.getLogger("aioimaplib").setLevel(max(logging.WARNING, root.level))
+    # Alembic narrates every migration step at info; operators need only what went wrong
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))

@@ -96,15 +96,22 @@ async def redis_pool(
         raise NotReady(
             "IMPORTBIO_REDIS_URL is not set (only `importbio run` starts a Redis of its own)"
         )
-    from importbio.embedded_redis import EmbeddedRedis
+    from importbio.embedded_redis import EmbeddedRedis, EmbeddedRedisError
 
-    with EmbeddedRedis(settings.var_dir / "redis") as embedded:
+    embedded = EmbeddedRedis(settings.var_dir / "redis")
+    try:
+        embedded.start()
+    except EmbeddedRedisError as exc:
+        raise NotReady(str(exc)) from None
+    try:
         redis_settings = RedisSettings.from_dsn(embedded.url)
         pool = await create_pool(redis_settings)
         try:
             yield pool, redis_settings
         finally:
             await pool.aclose()
+    finally:
+        embedded.stop()
 
 
 def mail_source(settings: Settings) -> MailSource:
