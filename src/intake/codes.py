@@ -142,3 +142,14 @@ class EventKind(StrEnum):
     REMINDED = "reminded"
     ESCALATED = "escalated"
     NOTE = "note"
+    BOUNCED = "bounced"  # a mail we sent came back undelivered
+
+
+class OutboxStatus(StrEnum):
+    """Where an outgoing mail is."""
+
+    PENDING = "pending"  # waiting for its (next) attempt
+    SENDING = "sending"  # claimed by a sender; back to pending when its lease expires
+    SENT = "sent"
+    FAILED = "failed"  # refused for good, or retried past the window: an officer looks
+    BOUNCED = "bounced"  # accepted, then returned by a delivery status notification

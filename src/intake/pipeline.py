@@ -63,6 +63,16 @@ def _at(context: TriageContext, now: datetime) -> TriageContext:
     return replace(context, now=now, reference_day=local_date(now))
 
 
+def _discard(reads: Sequence[asyncio.Future[MailReport]]) -> None:
+    """Cancel the reads a failed batch no longer needs, and consume their errors: the
+    batch's own error is the one that counts."""
+    for read in reads:
+        if not read.done():
+            read.cancel()
+        elif not read.cancelled():
+            read.exception()
+
+
 @dataclass
 class IntakeStats:
     """What an intake run did, by outcome."""
@@ -121,11 +131,26 @@ class Intake:
     async def take_batch(self, source: MailSource, batch: Sequence[Incoming]) -> None:
         """Read, store, enqueue and acknowledge one batch."""
         now = self.clock()
-        reports = await asyncio.gather(*(self._read(item, now) for item in batch))
+        # Every message is handed to the workers at once and stored as soon as its own
+        # report is back, so parsing the rest of the batch overlaps with storing.
+        reads = [asyncio.ensure_future(self._read(item, now)) for item in batch]
+        try:
+            await self._store_batch(source, batch, reads, now)
+        finally:
+            _discard(reads)
+
+    async def _store_batch(
+        self,
+        source: MailSource,
+        batch: Sequence[Incoming],
+        reads: Sequence[asyncio.Future[MailReport]],
+        now: datetime,
+    ) -> None:
         done: list[Incoming] = []
         held: list[tuple[Incoming, str]] = []
         placements: list[tuple[int, int]] = []
-        for item, report in zip(batch, reports, strict=True):
+        for item, read in zip(batch, reads, strict=True):
+            report = await read
             outcome = await self._take(item, report, now)
             self.stats.outcomes[outcome.status.value] += 1
             log.info(

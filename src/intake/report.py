@@ -57,6 +57,22 @@ class ExtraControlsOut(BaseModel):
     evidence: str
 
 
+#: Raw headers that say whether a message may be answered automatically (RFC 3834).
+MACHINE_HEADERS: tuple[str, ...] = (
+    "auto-submitted",
+    "precedence",
+    "list-id",
+    "list-unsubscribe",
+    "list-post",
+    "return-path",
+    "x-auto-response-suppress",
+    "x-autoreply",
+    "x-autorespond",
+    "x-loop",
+    "x-importbio-outbound",
+)
+
+
 class MailReport(BaseModel):
     """Everything the desk learns from one message. Field names are a stable interface."""
 
@@ -85,6 +101,8 @@ class MailReport(BaseModel):
     extra_controls: list[ExtraControlsOut]
     in_reply_to: list[str]
     references: list[str]
+    # lower-case names; absent from reports stored before the field existed
+    machine_headers: dict[str, str] = Field(default_factory=dict)
 
     def to_json(self) -> str:
         """One line of JSON, with the public field names."""
@@ -226,4 +244,5 @@ def build_report(source: str, mail: ParsedMail, result: Triage) -> MailReport:
         ],
         in_reply_to=list(mail.in_reply_to),
         references=list(mail.references),
+        machine_headers={k: mail.headers[k] for k in MACHINE_HEADERS if k in mail.headers},
     )

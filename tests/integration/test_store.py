@@ -199,6 +199,7 @@ async def test_notification_opens_a_case_at_version_one(store: CaseStore) -> Non
         "documents": 1,
         "events": 1,
         "quarantine": 0,
+        "outbox": 0,
     }
     assert await store.raw(report.sha256) == raw
 

@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, overload
 
@@ -33,10 +33,11 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from intake.calendar import WorkCalendar, local_date
+from intake.calendar import BRUSSELS, WorkCalendar, local_date
 from intake.case import tables as t
+from intake.case.effects import CaseSnapshot, DecisionMailer, PlannedMail, Responder
 from intake.case.merge import CaseState, merge, open_case, settle
-from intake.codes import CaseStatus, DocRole, EventKind, Flag, Kind, Queue
+from intake.codes import CaseStatus, DocRole, EventKind, Flag, Kind, OutboxStatus, Queue
 from intake.parse.prescan import header_block_end
 from intake.queue.priority import priority, risk_score
 from intake.report import MailReport
@@ -61,6 +62,28 @@ class TakeOutcome:
     status: TakeStatus
     case_id: int | None
     version: int | None = None
+    outgoing: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """A recorded decision and the mail it queued (if any)."""
+
+    event_id: int
+    outgoing: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """An outgoing mail taken for one attempt."""
+
+    outgoing_id: int
+    case_id: int
+    mail_from: str
+    recipients: tuple[str, ...]
+    raw: bytes
+    attempt: int
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +159,10 @@ class CaseStore:
         source_ref: str,
         now: datetime,
         replaying: int | None = None,
+        responder: Responder | None = None,
     ) -> TakeOutcome:
-        """Store one message and apply it to its case, exactly once.
+        """Store one message and apply it to its case, exactly once; with ``responder``, its
+        automatic answer goes into the outbox in the same transaction.
 
         ``replaying`` names a quarantine entry being read again: it is released in the
         same transaction, so the message is either a case or still held, never both.
@@ -155,7 +180,9 @@ class CaseStore:
                             .where(t.Quarantined.id == replaying)
                             .values(status="replayed")
                         )
-                    return await self._take(session, raw, report, body_hash, source_ref, now)
+                    return await self._take(
+                        session, raw, report, body_hash, source_ref, now, responder
+                    )
             except IntegrityError:
                 # another intake stored the same message or opened the same case first
                 if attempt == _RACE_RETRIES - 1:
@@ -173,6 +200,7 @@ class CaseStore:
         body_hash: str,
         source_ref: str,
         now: datetime,
+        responder: Responder | None,
     ) -> TakeOutcome:
         duplicate = await self._duplicate_of(session, report, body_hash)
         if duplicate is not None:
@@ -258,16 +286,57 @@ class CaseStore:
                         evidence=doc.evidence,
                     )
                 )
+        event = t.Event(
+            case_id=case.id,
+            kind=event_kind.value,
+            at=now,
+            message_pk=message.id,
+            data={**data, "kind": report.kind.value, "source": source_ref},
+        )
+        session.add(event)
+        await self._note_bounce(session, report, case, now)
+        outgoing: tuple[int, ...] = ()
+        if responder is not None:
+            await session.flush()
+            snapshot = await _snapshot(session, case)
+            sent_today = await _sent_today(session, report, now)
+            planned = responder(report, snapshot, sent_today_to_sender=sent_today, now=now)
+            if planned is not None:
+                outgoing = (await _add_outgoing(session, planned, case.id, event.id, now),)
+        return TakeOutcome(status, case.id, case.version if changed else None, outgoing)
+
+    async def _note_bounce(
+        self, session: AsyncSession, report: MailReport, case: t.Case, now: datetime
+    ) -> None:
+        """A delivery report about a mail we sent: mark that mail bounced, on its case."""
+        if report.bounce is None or report.bounce.original_message_id is None:
+            return
+        sent = await session.scalar(
+            select(t.Outgoing).where(
+                t.Outgoing.message_id
+                == _clip(report.bounce.original_message_id, t.MESSAGE_ID_CHARS)
+            )
+        )
+        if sent is None or sent.case_id != case.id:
+            return
+        sent.status = OutboxStatus.BOUNCED.value
+        sent.last_result = _clip(
+            f"bounced: {report.bounce.recipient} {report.bounce.status} {report.bounce.diagnostic}",
+            1000,
+        )
         session.add(
             t.Event(
                 case_id=case.id,
-                kind=event_kind.value,
+                kind=EventKind.BOUNCED.value,
                 at=now,
-                message_pk=message.id,
-                data={**data, "kind": report.kind.value, "source": source_ref},
+                dedupe_key=f"bounced:{sent.id}",
+                data={
+                    "outgoing": sent.id,
+                    "recipient": report.bounce.recipient,
+                    "status": report.bounce.status,
+                },
             )
         )
-        return TakeOutcome(status, case.id, case.version if changed else None)
 
     async def _duplicate_of(
         self, session: AsyncSession, report: MailReport, body_hash: str
@@ -286,13 +355,18 @@ class CaseStore:
 
     async def _case_for(self, session: AsyncSession, report: MailReport) -> t.Case | None:
         """The case a message belongs to: by thread first, then by COI reference."""
-        thread = [
-            _clip(ref, t.MESSAGE_ID_CHARS) for ref in [*report.in_reply_to, *report.references][:50]
-        ]
+        refs = [*report.in_reply_to, *report.references][:50]
+        if report.bounce is not None and report.bounce.original_message_id:
+            refs.insert(0, report.bounce.original_message_id)
+        thread = [_clip(ref, t.MESSAGE_ID_CHARS) for ref in refs]
         if thread:
             case_id = await session.scalar(
                 select(t.Message.case_id).where(t.Message.message_id.in_(thread)).limit(1)
             )
+            if case_id is None:  # an answer to a mail the desk sent
+                case_id = await session.scalar(
+                    select(t.Outgoing.case_id).where(t.Outgoing.message_id.in_(thread)).limit(1)
+                )
             if case_id is not None:
                 return await session.get(t.Case, case_id, with_for_update=True)
         if report.coi_references:
@@ -407,6 +481,171 @@ class CaseStore:
                     "subject": "",
                 },
             )
+
+    # -- decisions and the outbox -------------------------------------------------------
+
+    async def decide(
+        self,
+        case_id: int,
+        decision: str,
+        *,
+        final: bool,
+        by: str,
+        note: str | None,
+        documents_requested: tuple[str, ...],
+        now: datetime,
+        mailer: DecisionMailer | None,
+    ) -> Decided | None:
+        """Record an officer's decision and its mail to the importer, in one transaction.
+
+        A final decision (release, rejection) takes the case off the queues; a waiting step
+        (physical check, sampling, documents requested) keeps it on its queue, waiting.
+        """
+        async with self.transaction() as session:
+            case = await session.get(t.Case, case_id, with_for_update=True)
+            if case is None:
+                return None
+            event = t.Event(
+                case_id=case.id,
+                kind=EventKind.DECIDED.value,
+                at=now,
+                actor=_clip(by, 200),
+                data={
+                    "decision": decision,
+                    "note": note,
+                    "documents_requested": list(documents_requested),
+                    "status_before": case.status,
+                },
+            )
+            session.add(event)
+            case.decision = decision
+            case.status = (CaseStatus.DECIDED if final else CaseStatus.WAITING).value
+            case.updated_at = now
+            await session.flush()
+            outgoing: int | None = None
+            if mailer is not None:
+                planned = mailer(
+                    await _snapshot(session, case),
+                    decision,
+                    note=note,
+                    documents_requested=documents_requested,
+                    event_id=event.id,
+                    now=now,
+                )
+                if planned is not None:
+                    outgoing = await _add_outgoing(session, planned, case.id, event.id, now)
+            return Decided(event.id, outgoing)
+
+    async def claim_outgoing(
+        self, *, now: datetime, lease_s: float, limit: int = 50, only: int | None = None
+    ) -> list[Claimed]:
+        """Take due mails for sending. A mail left ``sending`` past its lease (its sender
+        died) is due again: the one way a mail can go out twice, see notify.outbox."""
+        lease_start = now - timedelta(seconds=lease_s)
+        async with self.transaction() as session:
+            due = or_(
+                (t.Outgoing.status == OutboxStatus.PENDING.value)
+                & (t.Outgoing.next_attempt_at <= now),
+                (t.Outgoing.status == OutboxStatus.SENDING.value)
+                & (t.Outgoing.claimed_at < lease_start),
+            )
+            query = select(t.Outgoing).where(due)
+            if only is not None:
+                query = query.where(t.Outgoing.id == only)
+            rows = (
+                await session.scalars(
+                    query.order_by(t.Outgoing.next_attempt_at)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            claimed: list[Claimed] = []
+            for row in rows:
+                row.status = OutboxStatus.SENDING.value
+                row.claimed_at = now
+                row.attempts += 1
+                claimed.append(
+                    Claimed(
+                        row.id,
+                        row.case_id,
+                        row.mail_from,
+                        tuple(row.recipients),
+                        row.raw,
+                        row.attempts,
+                        row.created_at,
+                    )
+                )
+            return claimed
+
+    async def finish_outgoing(
+        self, outgoing_id: int, *, sent: bool, retry_at: datetime | None, detail: str, now: datetime
+    ) -> None:
+        """Record an attempt: sent, retried at ``retry_at``, or failed for good (neither)."""
+        async with self.transaction() as session:
+            row = await session.get(t.Outgoing, outgoing_id, with_for_update=True)
+            if row is None or row.status != OutboxStatus.SENDING.value:
+                return
+            row.last_result = _clip(detail, 1000)
+            row.claimed_at = None
+            if sent:
+                row.status = OutboxStatus.SENT.value
+                row.sent_at = now
+                session.add(
+                    t.Event(
+                        case_id=row.case_id,
+                        kind=EventKind.MAILED.value,
+                        at=now,
+                        dedupe_key=f"mailed:{row.id}",
+                        data={
+                            "outgoing": row.id,
+                            "kind": row.kind,
+                            "to": row.recipients,
+                            "attempts": row.attempts,
+                        },
+                    )
+                )
+            elif retry_at is not None:
+                row.status = OutboxStatus.PENDING.value
+                row.next_attempt_at = retry_at
+            else:
+                row.status = OutboxStatus.FAILED.value
+
+    async def outbox(self, *, statuses: tuple[OutboxStatus, ...] = ()) -> list[t.Outgoing]:
+        """Outgoing mails, newest first, optionally of some statuses."""
+        async with self._sessions() as session:
+            query = select(t.Outgoing).order_by(t.Outgoing.id.desc())
+            if statuses:
+                query = query.where(t.Outgoing.status.in_([s.value for s in statuses]))
+            return list((await session.scalars(query)).all())
+
+    async def retry_outgoing(self, outgoing_id: int, *, now: datetime) -> bool:
+        """Make a failed or bounced mail due again now (an officer's decision)."""
+        async with self.transaction() as session:
+            result = await session.execute(
+                update(t.Outgoing)
+                .where(
+                    t.Outgoing.id == outgoing_id,
+                    t.Outgoing.status.in_([OutboxStatus.FAILED.value, OutboxStatus.BOUNCED.value]),
+                )
+                .values(status=OutboxStatus.PENDING.value, next_attempt_at=now, attempts=0)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    async def due_outgoing(self, *, now: datetime, lease_s: float) -> list[int]:
+        """Ids of the mails due for an attempt (the delivery sweep)."""
+        lease_start = now - timedelta(seconds=lease_s)
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(t.Outgoing.id).where(
+                    or_(
+                        (t.Outgoing.status == OutboxStatus.PENDING.value)
+                        & (t.Outgoing.next_attempt_at <= now),
+                        (t.Outgoing.status == OutboxStatus.SENDING.value)
+                        & (t.Outgoing.claimed_at < lease_start),
+                    )
+                )
+            )
+            return list(rows.all())
 
     # -- reading ------------------------------------------------------------------------
 
@@ -578,3 +817,86 @@ async def _insert_ignore(
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     module = postgresql if dialect == "postgresql" else sqlite
     await session.execute(module.insert(table).values(**values).on_conflict_do_nothing())
+
+
+async def _snapshot(session: AsyncSession, case: t.Case) -> CaseSnapshot:
+    """The case as a mail about it needs it."""
+    docs = (
+        await session.execute(
+            select(t.Document.role, t.Document.filename)
+            .where(t.Document.case_id == case.id)
+            .order_by(t.Document.id)
+        )
+    ).all()
+    by_role: dict[DocRole, list[str]] = {role: [] for role in DocRole}
+    for role, filename in docs:
+        by_role[DocRole(role)].append(filename)
+    thread = (
+        await session.scalars(
+            select(t.Message.message_id)
+            .where(t.Message.case_id == case.id, t.Message.message_id.is_not(None))
+            .order_by(t.Message.id)
+        )
+    ).all()
+    ids = tuple(m for m in thread if m)
+    return CaseSnapshot(
+        case_id=case.id,
+        coi=case.coi,
+        kind=Kind(case.kind),
+        documents={role: tuple(names) for role, names in by_role.items()},
+        missing=tuple(DocRole(m) for m in case.missing),
+        eta=case.eta,
+        window_opens=case.window_opens,
+        flags=tuple(Flag(f) for f in case.flags),
+        importer=case.importer,
+        reply_to=case.reply_to,
+        subject=case.subject,
+        first_message_id=ids[0] if ids else None,
+        thread=ids,
+    )
+
+
+async def _sent_today(session: AsyncSession, report: MailReport, now: datetime) -> int:
+    """Automatic mails already queued today (Brussels) for this sender."""
+    senders = {a.lower() for a in (report.from_, report.reply_to) if a}
+    if not senders:
+        return 0
+    day_start = datetime.combine(local_date(now), time.min, tzinfo=BRUSSELS)
+    count = await session.scalar(
+        select(func.count())
+        .select_from(t.Outgoing)
+        .where(t.Outgoing.recipient_key.in_(senders), t.Outgoing.created_at >= day_start)
+    )
+    return int(count or 0)
+
+
+async def _add_outgoing(
+    session: AsyncSession, planned: PlannedMail, case_id: int, event_id: int | None, now: datetime
+) -> int:
+    """Store a planned mail as pending, once per ``dedupe_key``."""
+    existing = await session.scalar(
+        select(t.Outgoing.id).where(t.Outgoing.dedupe_key == planned.dedupe_key)
+    )
+    if existing is not None:
+        return int(existing)
+    row = t.Outgoing(
+        case_id=case_id,
+        event_id=event_id,
+        dedupe_key=_clip(planned.dedupe_key, 300),
+        kind=planned.kind,
+        message_id=_clip(planned.message_id, t.MESSAGE_ID_CHARS),
+        mail_from=_clip(planned.mail_from, t.ADDRESS_CHARS),
+        recipients=list(planned.recipients),
+        recipient_key=_clip(
+            (planned.recipients[0] if planned.recipients else "").lower(), t.ADDRESS_CHARS
+        ),
+        subject=planned.subject[:2000],
+        raw=planned.raw,
+        status=OutboxStatus.PENDING.value,
+        attempts=0,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row.id

@@ -194,3 +194,34 @@ class Quarantined(Base):
     message_id: Mapped[str | None] = mapped_column(String(MESSAGE_ID_CHARS))
     from_addr: Mapped[str | None] = mapped_column(String(ADDRESS_CHARS))
     subject: Mapped[str] = mapped_column(Text, default="")
+
+
+class Outgoing(Base):
+    """A mail the desk sends, stored before it is sent, in the transaction of its cause.
+
+    ``dedupe_key`` names the effect ("ack:<sha256>", "decision:<event id>"): one mail per
+    effect, whatever happens. ``status`` moves pending → sending → sent | failed; a mail
+    left ``sending`` by a crash goes back to pending once its lease expires.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    dedupe_key: Mapped[str] = mapped_column(String(300), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    message_id: Mapped[str] = mapped_column(String(MESSAGE_ID_CHARS), unique=True)
+    mail_from: Mapped[str] = mapped_column(String(ADDRESS_CHARS))
+    recipients: Mapped[list[str]] = mapped_column(JSON)
+    recipient_key: Mapped[str] = mapped_column(String(ADDRESS_CHARS), index=True)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_result: Mapped[str] = mapped_column(Text, default="")

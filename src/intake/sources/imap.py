@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import secrets
 import ssl
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -79,6 +79,47 @@ class _Reply:
 
 def _reply(response: Any) -> _Reply:
     return _Reply(ok=response.result == "OK", lines=list(response.lines))
+
+
+class _Protocol(aioimaplib.IMAP4ClientProtocol):  # type: ignore[misc]  # untyped base
+    """aioimaplib's protocol without the debug line it formats for every chunk received.
+
+    The library builds that line (the repr of the message bytes) even when debug logging
+    is off, and for large messages that costs more than the rest of reading them. The
+    method is the library's own ``data_received`` (aioimaplib 2.0) without that line.
+    """
+
+    incomplete_line: bytes
+    current_command: Any
+
+    def data_received(self, d: bytes) -> None:
+        try:
+            self._handle_responses(
+                self.incomplete_line + d, self._handle_line, self.current_command
+            )
+            self.incomplete_line = b""
+            self.current_command = None
+        except aioimaplib.IncompleteRead as incomplete_read:
+            self.current_command = incomplete_read.cmd
+            self.incomplete_line = incomplete_read.data
+
+
+class _Client(aioimaplib.IMAP4):  # type: ignore[misc]  # untyped base
+    """aioimaplib's client, speaking through ``_Protocol``."""
+
+    def create_client(
+        self,
+        host: str,
+        port: int,
+        loop: asyncio.AbstractEventLoop | None,
+        conn_lost_cb: Callable[[BaseException | None], None] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        local_loop = loop if loop is not None else asyncio.get_running_loop()
+        self.protocol = _Protocol(local_loop, conn_lost_cb)
+        self._client_task = local_loop.create_task(
+            local_loop.create_connection(lambda: self.protocol, host, port, ssl=ssl_context)
+        )
 
 
 class _Session:
@@ -380,7 +421,7 @@ class ImapSource:
     async def _connect(self) -> _Session:
         config = self._config
         session = _Session()
-        client = session.client = aioimaplib.IMAP4(
+        client = session.client = _Client(
             host=config.host,
             port=config.port,
             timeout=config.timeout_s,
