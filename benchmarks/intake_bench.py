@@ -47,14 +47,16 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import psutil
+import psutil  # type: ignore[import-untyped]  # no stubs installed
 from aioimaplib import aioimaplib  # type: ignore[import-untyped]  # ships no type information
+from tests.services.dovecot import Dovecot
+from tests.services.redis import RedisServer
 
 from benchmarks.corpus import message
 from importbio import runtime
@@ -65,10 +67,8 @@ from intake.case.store import CaseStore
 from intake.pipeline import Intake
 from intake.sources import imap_wire as wire
 from intake.sources.imap import ImapSource, parse_imap_url
-from tests.services.dovecot import Dovecot
-from tests.services.redis import RedisServer
 
-PASSWORD = "bench-pass"
+PASSWORD = "bench-pass"  # noqa: S105 - a throwaway local server
 _MESSAGE_ID = re.compile(rb"^Message-ID:\s*<([^>\r\n]{1,500})>", re.IGNORECASE | re.MULTILINE)
 # Messages of the latency test get numbers far from any drain corpus.
 _LATENCY_FIRST = 50_000_000
@@ -96,11 +96,25 @@ def _machine() -> str:
     )
 
 
+def _workers_label() -> str:
+    configured = Settings().parse_workers
+    if configured is None:
+        return f"default ({os.cpu_count()})"
+    return f"{configured} (IMPORTBIO_PARSE_WORKERS)"
+
+
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
 def _version(command: list[str]) -> str:
     binary = shutil.which(command[0]) or shutil.which(command[0], path="/usr/sbin:/sbin")
     if binary is None:
         return "?"
-    done = subprocess.run([binary, *command[1:]], capture_output=True, text=True, check=False)
+    done = subprocess.run(  # noqa: S603 - a fixed command of our own
+        [binary, *command[1:]], capture_output=True, text=True, check=False
+    )
     return done.stdout.strip() or "?"
 
 
@@ -228,10 +242,10 @@ def _folder_count(port: int, login: str, folder: str) -> int:
 class Stages:
     """Wall time by stage of the intake, summed over the run."""
 
-    seconds: Counter[str] = field(default_factory=Counter)
+    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     calls: Counter[str] = field(default_factory=Counter)
-    _read_first: float | None = None
-    _read_last: float = 0.0
+    # first start and last end of the reads of the batch under way
+    _read_span: list[float] = field(default_factory=list)
 
     def timed(self, name: str, call: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
         """``call`` with its wall time added to stage ``name``."""
@@ -251,12 +265,12 @@ class Stages:
         of a batch run at once, so their wall time is first start to last end."""
 
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if self._read_first is None:
-                self._read_first = time.perf_counter()
+            if not self._read_span:
+                self._read_span[:] = [time.perf_counter(), 0.0]
             try:
                 return await call(*args, **kwargs)
             finally:
-                self._read_last = time.perf_counter()
+                self._read_span[1] = time.perf_counter()
 
         return wrapper
 
@@ -264,15 +278,15 @@ class Stages:
         """``take_batch`` with the parse span of its batch added to stage ``parse``."""
 
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
-            self._read_first = None
+            self._read_span.clear()
             started = time.perf_counter()
             try:
                 return await call(*args, **kwargs)
             finally:
                 self.seconds["batch"] += time.perf_counter() - started
                 self.calls["batch"] += 1
-                if self._read_first is not None:
-                    self.seconds["parse"] += self._read_last - self._read_first
+                if self._read_span:
+                    self.seconds["parse"] += self._read_span[1] - self._read_span[0]
                     self.calls["parse"] += 1
 
         return wrapper
@@ -286,11 +300,13 @@ def _instrument(intake: Intake, source: ImapSource, stages: Stages) -> Callable[
     intake._read = stages.read_span(intake._read)  # type: ignore[method-assign]
     intake.take_batch = stages.batch(intake.take_batch)  # type: ignore[method-assign]
     intake.store.take = stages.timed("store.take", intake.store.take)  # type: ignore[method-assign]
-    original = pipeline.enqueue_check
-    pipeline.enqueue_check = stages.timed("enqueue", original)
+    # take_batch calls the name it imported into the pipeline module
+    names = vars(pipeline)
+    original = names["enqueue_check"]
+    names["enqueue_check"] = stages.timed("enqueue", original)
 
     def undo() -> None:
-        pipeline.enqueue_check = original
+        names["enqueue_check"] = original
 
     return undo
 
@@ -543,8 +559,9 @@ def _idling(source: ImapSource) -> bool:
 
 
 async def _until(condition: Callable[[], bool], *, timeout_s: float) -> None:
+    """Poll ``condition``: what it watches is private state with no event to wait on."""
     deadline = time.monotonic() + timeout_s
-    while not condition() and time.monotonic() < deadline:
+    while not condition() and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.01)
 
 
@@ -553,7 +570,7 @@ async def _until(condition: Callable[[], bool], *, timeout_s: float) -> None:
 
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def _mib(value: float) -> str:
@@ -588,8 +605,11 @@ class Corpus:
 
 
 def _print_corpus(corpus: Corpus, count: int) -> None:
-    assert corpus.aioimaplib and corpus.imaplib and corpus.intake
+    assert corpus.aioimaplib is not None
+    assert corpus.imaplib is not None
+    assert corpus.intake is not None
     run = corpus.intake
+    served = corpus.aioimaplib.total_bytes / max(1, corpus.aioimaplib.messages)
     target = _TARGETS_MSG_S.get(corpus.size_bytes)
     verdict = (
         ""
@@ -597,50 +617,53 @@ def _print_corpus(corpus: Corpus, count: int) -> None:
         else f"  (target ≥ {target:.0f}: {'met' if run.rate >= target else 'MISSED'})"
     )
     print(
-        f"{_kib_label(corpus.size_bytes)} mails: {count} × mean {corpus.fill_bytes / count / 1024:.1f} KiB"
-        f" = {corpus.fill_bytes / 2**20:.0f} MiB; filled in {corpus.fill_s:.1f} s"
-        f" ({count / corpus.fill_s:.0f} msg/s, generation included), indexed in {corpus.index_s:.1f} s"
+        f"{_kib_label(corpus.size_bytes)} mails: {count} x mean {served / 1024:.1f} KiB as served"
+        f" (CRLF); filled in {corpus.fill_s:.1f} s ({count / corpus.fill_s:.0f} msg/s,"
+        f" generation included), indexed in {corpus.index_s:.1f} s"
     )
     print(
-        f"  bare drain    aioimaplib {corpus.aioimaplib.rate:7.0f} msg/s"
+        f"  bare drain    aioimaplib as shipped {corpus.aioimaplib.rate:7.0f} msg/s"
         f" ({corpus.aioimaplib.total_bytes / corpus.aioimaplib.seconds / 2**20:.0f} MiB/s)"
         f"   imaplib {corpus.imaplib.rate:7.0f} msg/s"
         f" ({corpus.imaplib.total_bytes / corpus.imaplib.seconds / 2**20:.0f} MiB/s)"
     )
     print(f"  intake        {run.rate:7.1f} msg/s   {run.messages} in {run.seconds:.1f} s{verdict}")
     print(
-        f"  cpu           main {run.main_cpu_s:.1f} s, parse workers {run.worker_cpu_s:.1f} s,"
+        f"  cpu           main {run.main_cpu_s:.1f} s ({run.main_cpu_s / run.messages * 1000:.1f}"
+        f" ms/msg), parse workers {run.worker_cpu_s:.1f} s"
+        f" ({run.worker_cpu_s / run.messages * 1000:.1f} ms/msg);"
         f" machine busy {run.busy_cpus:.2f} of {os.cpu_count()} CPUs"
     )
     print(
         f"  peak RSS      main {_mib(run.main_rss)} MiB, largest parse worker"
         f" {_mib(run.worker_rss)} MiB, workers together {_mib(run.workers_rss)} MiB"
     )
-    stages = run.stages
-    shown = [
-        "imap search",
-        "imap sizes",
-        "imap fetch",
-        "parse",
-        "store.take",
-        "enqueue",
-        "done (UID MOVE)",
-    ]
-    accounted = sum(stages.seconds[name] for name in shown)
-    parts = [f"{name} {stages.seconds[name]:.1f}" for name in shown if stages.calls[name]]
-    parts.append(f"other {run.seconds - accounted:.1f}")
-    print(f"  stages (s)    " + ", ".join(parts))
-    per = {name: stages.seconds[name] / max(1, run.messages) * 1000 for name in shown}
-    print(
-        "  per message   "
-        + ", ".join(f"{name} {ms:.2f} ms" for name, ms in per.items() if stages.calls[name])
-    )
+    print("  main loop (s) " + _stage_line(run.stages, run.seconds, run.messages))
     ok = run.stored == count and run.left_in_inbox == 0 and run.processed == count
     print(
         f"  check         store holds {run.stored}, INBOX holds {run.left_in_inbox},"
         f" Processed holds {run.processed}; outcomes {run.outcomes},"
         f" failures {run.failures}: {'OK' if ok else 'WRONG'}"
     )
+
+
+def _stage_line(stages: Stages, total_s: float, messages: int) -> str:
+    """Where the main loop's wall time went; the parts add up to the total."""
+    seconds = stages.seconds
+    imap = seconds["imap search"] + seconds["imap sizes"] + seconds["imap fetch"]
+    inside = seconds["store.take"] + seconds["enqueue"] + seconds["done (UID MOVE)"]
+    parts = {
+        "IMAP fetch": imap,
+        "waiting for parse": seconds["batch"] - inside,
+        "store.take": seconds["store.take"],
+        "enqueue": seconds["enqueue"],
+        "UID MOVE": seconds["done (UID MOVE)"],
+        "other": total_s - imap - seconds["batch"],
+    }
+    shown = ", ".join(
+        f"{name} {part:.1f} ({part / messages * 1000:.2f} ms/msg)" for name, part in parts.items()
+    )
+    return f"{shown}; parse span in the workers {seconds['parse']:.1f}"
 
 
 # -- main -----------------------------------------------------------------------------
@@ -714,10 +737,10 @@ def main(argv: list[str]) -> int:
 
         print("```")
         print(f"intake benchmark: python -m benchmarks intake {' '.join(argv)}".rstrip())
-        print(f"machine: {_machine()}")
+        print(f"machine: {_machine()}; at start {_load()}")
         print(
             "store: SQLite, WAL, synchronous=FULL (one fsync per message); Redis with AOF;"
-            f" parse workers: default ({os.cpu_count()}); IMAP batch {args.batch_size}"
+            f" parse workers: {_workers_label()}; IMAP batch {args.batch_size}"
         )
         print(
             "INBOX filled by Maildir delivery (tmp/ → new/, LF line ends) before Dovecot"
@@ -730,6 +753,7 @@ def main(argv: list[str]) -> int:
             f"peak RSS of this process over the whole run (ru_maxrss): "
             f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
         )
+        print(f"at the end: {_load()} (other work on the machine skews the figures)")
         print("```")
     finally:
         server.cleanup()
@@ -747,7 +771,7 @@ def _print_latency(latency: Latency, args: argparse.Namespace) -> None:
     p95 = _percentile(stored, 0.95)
     verdict = "met" if p95 < _TARGET_P95_S else "MISSED"
     print(
-        f"IDLE latency ({len(stored)} × {_kib_label(args.latency_size_bytes)} APPENDs,"
+        f"IDLE latency ({len(stored)} x {_kib_label(args.latency_size_bytes)} APPENDs,"
         f" {args.pause_s} s apart): APPEND → case committed median"
         f" {statistics.median(stored) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms,"
         f" max {max(stored) * 1000:.0f} ms (target p95 < {_TARGET_P95_S:.0f} s: {verdict})"

@@ -1,3 +1,7 @@
-"""Shared test configuration: the real-server fixtures (Dovecot, Redis, PostgreSQL)."""
+"""Shared test configuration: the real-server fixtures (Dovecot, Redis, PostgreSQL, SMTP)."""
 
-pytest_plugins = ["tests.services.fixtures", "tests.services.pg_fixtures"]
+pytest_plugins = [
+    "tests.services.fixtures",
+    "tests.services.pg_fixtures",
+    "tests.support.smtp_fixtures",
+]

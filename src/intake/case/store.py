@@ -14,7 +14,7 @@ so several processes can share it; PostgreSQL is for production.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -84,6 +84,17 @@ class Claimed:
     raw: bytes
     attempt: int
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """The outcome of one claimed mail's attempt."""
+
+    outgoing_id: int
+    sent: bool = False
+    retry_at: datetime | None = None
+    detail: str = ""
+    attempted: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -577,38 +588,43 @@ class CaseStore:
                 )
             return claimed
 
-    async def finish_outgoing(
-        self, outgoing_id: int, *, sent: bool, retry_at: datetime | None, detail: str, now: datetime
-    ) -> None:
-        """Record an attempt: sent, retried at ``retry_at``, or failed for good (neither)."""
+    async def finish_outgoing(self, outcomes: Sequence[Finished], *, now: datetime) -> None:
+        """Record the attempts of a batch in one transaction: each sent, retried at its
+        ``retry_at``, failed for good (neither), or released untried (``attempted`` False)."""
         async with self.transaction() as session:
-            row = await session.get(t.Outgoing, outgoing_id, with_for_update=True)
-            if row is None or row.status != OutboxStatus.SENDING.value:
-                return
-            row.last_result = _clip(detail, 1000)
-            row.claimed_at = None
-            if sent:
-                row.status = OutboxStatus.SENT.value
-                row.sent_at = now
-                session.add(
-                    t.Event(
-                        case_id=row.case_id,
-                        kind=EventKind.MAILED.value,
-                        at=now,
-                        dedupe_key=f"mailed:{row.id}",
-                        data={
-                            "outgoing": row.id,
-                            "kind": row.kind,
-                            "to": row.recipients,
-                            "attempts": row.attempts,
-                        },
+            for outcome in outcomes:
+                row = await session.get(t.Outgoing, outcome.outgoing_id, with_for_update=True)
+                if row is None or row.status != OutboxStatus.SENDING.value:
+                    continue
+                row.claimed_at = None
+                if not outcome.attempted:
+                    row.attempts -= 1
+                    row.status = OutboxStatus.PENDING.value
+                    row.next_attempt_at = outcome.retry_at or now
+                    continue
+                row.last_result = _clip(outcome.detail, 1000)
+                if outcome.sent:
+                    row.status = OutboxStatus.SENT.value
+                    row.sent_at = now
+                    session.add(
+                        t.Event(
+                            case_id=row.case_id,
+                            kind=EventKind.MAILED.value,
+                            at=now,
+                            dedupe_key=f"mailed:{row.id}",
+                            data={
+                                "outgoing": row.id,
+                                "kind": row.kind,
+                                "to": row.recipients,
+                                "attempts": row.attempts,
+                            },
+                        )
                     )
-                )
-            elif retry_at is not None:
-                row.status = OutboxStatus.PENDING.value
-                row.next_attempt_at = retry_at
-            else:
-                row.status = OutboxStatus.FAILED.value
+                elif outcome.retry_at is not None:
+                    row.status = OutboxStatus.PENDING.value
+                    row.next_attempt_at = outcome.retry_at
+                else:
+                    row.status = OutboxStatus.FAILED.value
 
     async def outbox(self, *, statuses: tuple[OutboxStatus, ...] = ()) -> list[t.Outgoing]:
         """Outgoing mails, newest first, optionally of some statuses."""

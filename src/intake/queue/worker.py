@@ -6,12 +6,13 @@ safe to run twice (placing a version that is already placed does nothing).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from arq.connections import RedisSettings
-from arq.cron import cron
+from arq.cron import CronJob, cron
 
 from intake.case.store import CaseStore
 from intake.queue.checks import sweep
@@ -40,17 +41,29 @@ async def sweep_job(ctx: dict[str, Any]) -> int:
 
 
 def worker_options(
-    store: CaseStore, redis_settings: RedisSettings, *, sweep_every_min: int = 1
+    store: CaseStore,
+    redis_settings: RedisSettings,
+    *,
+    sweep_every_min: int = 1,
+    functions: Sequence[Any] = (),
+    cron_jobs: Sequence[CronJob] = (),
+    context: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Keyword arguments for ``arq.worker.Worker`` running the intake's jobs against ``store``."""
+    """Keyword arguments for ``arq.worker.Worker`` running the intake's jobs against ``store``,
+    plus the ``functions`` and ``cron_jobs`` other packages add (mail delivery), which find
+    ``context``'s values in their job context."""
     minutes = set(range(0, 60, max(1, sweep_every_min)))
 
     async def on_startup(ctx: dict[str, Any]) -> None:
         ctx["store"] = store
+        ctx.update(context or {})
 
     return {
-        "functions": [place_check],
-        "cron_jobs": [cron(sweep_job, minute=minutes, run_at_startup=True, unique=True)],
+        "functions": [place_check, *functions],
+        "cron_jobs": [
+            cron(sweep_job, minute=minutes, run_at_startup=True, unique=True),
+            *cron_jobs,
+        ],
         "redis_settings": redis_settings,
         "on_startup": on_startup,
         "max_tries": 5,

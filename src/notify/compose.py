@@ -1,0 +1,232 @@
+"""Composing the desk's outgoing mail: acknowledgments and decisions, as ``OutgoingMail`` values.
+
+Composition is pure: the same effect (named by its ``key``) always gives the same mail with
+the same Message-ID, so an outbox that retries, or a job that runs twice, cannot send two
+different mails for one event, and the receiving side can tell the duplicate.
+Building the wire message (``OutgoingMail.to_message``) takes the date as a parameter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+
+from intake.report import MailReport
+from intake.triage.kinds import strip_subject_prefixes
+from notify.addresses import recipient_for, valid_address
+from notify.codes import Decision, MailKind
+from notify.context import ack_context, decision_context
+from notify.desk import Desk
+from notify.facts import CaseFacts
+from notify.policy import ack_kind_for, auto_reply_allowed
+from notify.render import render_pair
+from notify.safety import safe_header_text, safe_message_id
+from notify.wording import DECISION_LABELS
+
+__all__ = [
+    "MAX_REFERENCES",
+    "CaseFacts",
+    "OutgoingMail",
+    "compose_ack",
+    "compose_decision",
+    "message_id_for",
+]
+
+MAX_REFERENCES = 10
+_MAX_SUBJECT_CHARS = 200
+_MAX_QUOTED_SUBJECT_CHARS = 100
+_ACK_SUBJECTS: dict[MailKind, str] = {
+    MailKind.ACK_PRFC: (
+        "Ontvangen / Received: aanvraag punt van vrijgave / point of release request"
+    ),
+    MailKind.ACK_ACCOUNT: (
+        "Ontvangen / Received: vraag over TRACES-account / TRACES account question"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMail:
+    """A composed mail, ready to be stored in the outbox and sent.
+
+    Every header value is checked on construction, so no value that reaches ``to_message``
+    can carry a line break or a second address.
+    """
+
+    kind: MailKind
+    to: tuple[str, ...]
+    subject: str
+    message_id: str
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    text: str
+    html: str
+
+    def __post_init__(self) -> None:
+        if not self.to or any(valid_address(a) != a for a in self.to):
+            raise ValueError("every recipient must be one plain, valid address")
+        if safe_header_text(self.subject, max_chars=_MAX_SUBJECT_CHARS) != self.subject:
+            raise ValueError("the subject must be safe header text")
+        ids = (self.message_id, self.in_reply_to or self.message_id, *self.references)
+        if any(safe_message_id(i) != i for i in ids):
+            raise ValueError("every Message-ID must be one well-formed <left@right>")
+
+    def to_message(self, desk: Desk, *, date: datetime) -> bytes:
+        """The mail as RFC 5322 bytes (CRLF line ends): multipart/alternative, text and HTML."""
+        if date.tzinfo is None or date.utcoffset() is None:
+            raise ValueError("the date of a mail must be timezone-aware")
+        message = EmailMessage(policy=SMTP)
+        name = safe_header_text(desk.name, max_chars=_MAX_QUOTED_SUBJECT_CHARS)
+        message["From"] = Address(display_name=name, addr_spec=desk.address)
+        message["To"] = tuple(Address(addr_spec=a) for a in self.to)
+        message["Subject"] = self.subject
+        message["Date"] = date
+        message["Message-ID"] = self.message_id
+        if self.in_reply_to is not None:
+            message["In-Reply-To"] = self.in_reply_to
+        if self.references:
+            message["References"] = " ".join(self.references[-MAX_REFERENCES:])
+        acknowledgment = self.kind.is_acknowledgment
+        message["Auto-Submitted"] = "auto-replied" if acknowledgment else "auto-generated"
+        if acknowledgment:
+            message["Precedence"] = "auto_reply"
+        message["X-Auto-Response-Suppress"] = "All"
+        message["X-Importbio-Outbound"] = "1"
+        message.set_content(self.text, subtype="plain", charset="utf-8")
+        message.add_alternative(self.html, subtype="html", charset="utf-8")
+        # After the body: setting content clears every Content-* header.
+        message["Content-Language"] = "nl, en"
+        return message.as_bytes()
+
+
+def message_id_for(key: str, desk: Desk) -> str:
+    """The Message-ID of the effect named ``key``: the same key always gives the same one."""
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"<{digest[:32]}@{desk.domain}>"
+
+
+def _references(earlier: Iterable[str], answered: str | None) -> tuple[str, ...]:
+    """The References of an answer: the valid earlier ones, then the answered mail, bounded."""
+    ids = [i for raw in earlier if (i := safe_message_id(raw)) is not None]
+    if answered is not None:
+        ids.append(answered)
+    # Keep each id once, at its last place, so the chain still ends with the answered mail.
+    last = {value: index for index, value in enumerate(ids)}
+    unique = [value for index, value in enumerate(ids) if last[value] == index]
+    return tuple(unique[-MAX_REFERENCES:])
+
+
+def _case_reference(facts: CaseFacts) -> str | None:
+    return safe_header_text(facts.coi, max_chars=_MAX_QUOTED_SUBJECT_CHARS) if facts.coi else None
+
+
+def _ack_subject(kind: MailKind, facts: CaseFacts) -> str:
+    if kind in _ACK_SUBJECTS:
+        return _ACK_SUBJECTS[kind]
+    coi = _case_reference(facts)
+    if coi is not None:
+        return f"Ontvangen / Received: {coi}"
+    subject = "Ontvangen, COI-referentie ontbreekt / Received, COI reference missing"
+    quoted = safe_header_text(
+        strip_subject_prefixes(facts.subject), max_chars=_MAX_QUOTED_SUBJECT_CHARS
+    )
+    return f"{subject}: {quoted}" if quoted else subject
+
+
+def _decision_subject(facts: CaseFacts, decision: Decision) -> str:
+    reference = _case_reference(facts) or f"dossier {facts.case_id}"
+    label = DECISION_LABELS[decision]
+    return f"Beslissing / Decision: {reference} \u2013 {label.nl} / {label.en}"
+
+
+def compose_ack(
+    report: MailReport, case_facts: CaseFacts, desk: Desk, *, key: str
+) -> OutgoingMail | None:
+    """The acknowledgment of ``report``, or None when the mail gets none or may not get one.
+
+    The per-sender daily limit is the caller's to check with ``auto_reply_allowed``; every
+    other rule of the policy is applied here as well.
+    """
+    kind = ack_kind_for(report)
+    recipient = recipient_for(report, desk)
+    allowed, _ = auto_reply_allowed(report, desk, sent_today_to_sender=0)
+    if kind is None or recipient is None or not allowed:
+        return None
+    subject = _ack_subject(kind, case_facts)
+    context = ack_context(case_facts, desk, subject=subject)
+    text, html = render_pair(kind, context, override_dir=desk.template_dir)
+    answered = safe_message_id(report.message_id)
+    return OutgoingMail(
+        kind=kind,
+        to=(recipient,),
+        subject=subject,
+        message_id=message_id_for(key, desk),
+        in_reply_to=answered,
+        references=_references(report.references, answered),
+        text=text,
+        html=html,
+    )
+
+
+def _recipients(to: Iterable[str], desk: Desk) -> tuple[str, ...]:
+    checked: list[str] = []
+    for value in to:
+        address = valid_address(value)
+        if address is None or desk.is_own_address(address):
+            raise ValueError(f"not a recipient for a decision: {safe_header_text(repr(value))}")
+        if address not in checked:
+            checked.append(address)
+    if not checked:
+        raise ValueError("a decision needs at least one recipient")
+    return tuple(checked)
+
+
+def compose_decision(
+    case_facts: CaseFacts,
+    decision: Decision,
+    *,
+    note: str | None,
+    documents_requested: tuple[str, ...],
+    desk: Desk,
+    to: tuple[str, ...],
+    in_reply_to: str | None,
+    references: tuple[str, ...],
+    key: str,
+) -> OutgoingMail:
+    """The mail that tells the importer the decision (or the step the case waits on).
+
+    Raises ``ValueError`` for a recipient that is not one valid outside address, and for a
+    request for documents that names none and has no note.
+    """
+    recipients = _recipients(to, desk)
+    has_note = bool(note and note.strip())
+    if decision is Decision.DOCUMENTS_REQUESTED and not (
+        any(d.strip() for d in documents_requested) or has_note
+    ):
+        raise ValueError("a request for documents must name the documents or carry a note")
+    subject = _decision_subject(case_facts, decision)
+    context = decision_context(
+        case_facts,
+        decision,
+        desk,
+        subject=subject,
+        note=note,
+        documents_requested=documents_requested,
+    )
+    text, html = render_pair(MailKind.DECISION, context, override_dir=desk.template_dir)
+    answered = safe_message_id(in_reply_to)
+    return OutgoingMail(
+        kind=MailKind.DECISION,
+        to=recipients,
+        subject=subject,
+        message_id=message_id_for(key, desk),
+        in_reply_to=answered,
+        references=_references(references, answered),
+        text=text,
+        html=html,
+    )
