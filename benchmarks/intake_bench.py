@@ -294,8 +294,14 @@ class Stages:
 
 def _instrument(intake: Intake, source: ImapSource, stages: Stages) -> Callable[[], None]:
     """Time the stages of this intake and source; returns what undoes the module patch."""
-    for attr, name in (("_search", "search"), ("_sizes", "sizes"), ("_fetch", "fetch")):
-        setattr(source, attr, stages.timed(f"imap {name}", getattr(source, attr)))
+    for attr, name in (
+        ("_search", "imap search"),
+        ("_sizes", "imap sizes"),
+        ("_fetch", "imap fetch"),
+        ("_select", "imap select"),
+        ("_move_uids", "imap move"),
+    ):
+        setattr(source, attr, stages.timed(name, getattr(source, attr)))
     source.done = stages.timed("done (UID MOVE)", source.done)  # type: ignore[method-assign]
     intake._read = stages.read_span(intake._read)  # type: ignore[method-assign]
     intake.take_batch = stages.batch(intake.take_batch)  # type: ignore[method-assign]
@@ -663,7 +669,10 @@ def _stage_line(stages: Stages, total_s: float, messages: int) -> str:
     shown = ", ".join(
         f"{name} {part:.1f} ({part / messages * 1000:.2f} ms/msg)" for name, part in parts.items()
     )
-    return f"{shown}; parse span in the workers {seconds['parse']:.1f}"
+    return (
+        f"{shown}; UID MOVE is SELECT {seconds['imap select']:.1f} + MOVE"
+        f" {seconds['imap move']:.1f}; parse span in the workers {seconds['parse']:.1f}"
+    )
 
 
 # -- main -----------------------------------------------------------------------------

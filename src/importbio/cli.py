@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import sys
 from collections.abc import Coroutine
@@ -17,12 +18,13 @@ import typer
 
 from importbio.settings import Settings, SettingsError, load_settings, mask_secret
 from intake.calendar import BRUSSELS, WorkCalendar, local_date
-from intake.codes import Queue
+from intake.codes import OutboxStatus, Queue
 from intake.parse.limits import ParseLimits
 from intake.report import MailReport, read_mail
 from intake.sources.files import Found, read_paths
 from intake.triage.context import TriageContext
 from intake.triage.rules.extra_controls import RulesError, TableSet
+from notify.codes import Decision
 
 T = TypeVar("T")
 
@@ -268,7 +270,7 @@ def worker(
         store = await open_store(settings, migrate=False)
         try:
             async with redis_pool(settings, embedded_ok=False) as (_, redis_settings):
-                await run_worker(store, redis_settings, burst=burst)
+                await run_worker(settings, store, redis_settings, burst=burst)
         finally:
             await store.close()
 
@@ -451,6 +453,130 @@ def quarantine_replay(entry: Annotated[int, typer.Argument(help="The entry numbe
             await store.close()
 
     typer.echo(_run(main()))
+
+
+@app.command()
+def decide(
+    key: Annotated[str, typer.Argument(help="A COI reference (any spelling) or a case number.")],
+    decision: Annotated[
+        str, typer.Argument(help="One of: " + ", ".join(d.value for d in Decision))
+    ],
+    note: Annotated[
+        str | None, typer.Option(help="A note for the importer, quoted in the mail.")
+    ] = None,
+    by: Annotated[str | None, typer.Option(help="Who decides (default: the login name).")] = None,
+    document: Annotated[
+        list[str] | None,
+        typer.Option(help="A document the importer must send (documents_requested); repeatable."),
+    ] = None,
+) -> None:
+    """Record a decision on a case and queue the mail that tells the importer."""
+    from importbio.runtime import desk, open_store, redis_pool
+    from notify.jobs import enqueue_delivery
+    from notify.responders import DecisionNotice
+
+    try:
+        chosen = Decision(decision)
+    except ValueError:
+        raise typer.BadParameter(f"'{decision}' is not a decision", param_hint="DECISION") from None
+    documents = tuple(document or ())
+    if chosen is Decision.DOCUMENTS_REQUESTED and not (documents or note):
+        raise typer.BadParameter("documents_requested needs --document or --note")
+    settings = _settings()
+    officer = by or os.environ.get("USER") or "officer"
+
+    async def main() -> str:
+        store = await open_store(settings, migrate=False)
+        try:
+            found = await store.find_case(key)
+            if found is None:
+                return f"no case {key}"
+            decided = await store.decide(
+                found.id,
+                chosen.value,
+                final=chosen.is_final,
+                by=officer,
+                note=note,
+                documents_requested=documents,
+                now=datetime.now(UTC),
+                mailer=DecisionNotice(desk(settings)),
+            )
+            if decided is None:
+                return f"no case {key}"
+            if decided.outgoing is not None and settings.redis_url is not None:
+                async with redis_pool(settings, embedded_ok=False) as (redis, _):
+                    await enqueue_delivery(redis, decided.outgoing)
+            mail = (
+                f"mail #{decided.outgoing} queued"
+                if decided.outgoing
+                else "no mail (no valid address)"
+            )
+            return (
+                f"case #{found.id} {found.coi or ''}: {chosen.value} recorded by {officer}; {mail}"
+            )
+        finally:
+            await store.close()
+
+    message = _run(main())
+    typer.echo(message)
+    if message.startswith("no case"):
+        raise typer.Exit(code=1)
+
+
+outbox_app = typer.Typer(help="The desk's outgoing mail: list, retry.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.command("list")
+def outbox_list(
+    status: Annotated[
+        list[OutboxStatus] | None, typer.Option(help="Only these statuses (repeatable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
+) -> None:
+    """Outgoing mail, newest first: pending, sent, failed, bounced."""
+    from importbio import views
+    from importbio.runtime import open_store
+
+    settings = _settings()
+
+    async def main() -> list[Any]:
+        store = await open_store(settings, migrate=False)
+        try:
+            return await store.outbox(statuses=tuple(status or ()))
+        finally:
+            await store.close()
+
+    rows = _run(main())
+    if as_json:
+        typer.echo(json.dumps([views.outgoing_summary(r) for r in rows], ensure_ascii=False))
+    else:
+        typer.echo(views.render_outbox(rows))
+
+
+@outbox_app.command("retry")
+def outbox_retry(outgoing: Annotated[int, typer.Argument(help="The mail's number.")]) -> None:
+    """Send a failed or bounced mail again (it is due at once)."""
+    from importbio.runtime import open_store, redis_pool
+    from notify.jobs import enqueue_delivery
+
+    settings = _settings()
+
+    async def main() -> bool:
+        store = await open_store(settings, migrate=False)
+        try:
+            done = await store.retry_outgoing(outgoing, now=datetime.now(UTC))
+            if done and settings.redis_url is not None:
+                async with redis_pool(settings, embedded_ok=False) as (redis, _):
+                    await enqueue_delivery(redis, outgoing)
+            return done
+        finally:
+            await store.close()
+
+    if not _run(main()):
+        typer.echo(f"importbio: mail #{outgoing} is not failed or bounced", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"mail #{outgoing} is due again")
 
 
 @app.command()

@@ -29,6 +29,13 @@ from intake.queue.worker import worker_options
 from intake.sources.base import MailSource
 from intake.triage.context import TriageContext
 from intake.triage.rules.extra_controls import TableSet
+from notify.desk import Desk
+from notify.jobs import deliver_outgoing, delivery_cron, enqueue_delivery
+from notify.outbox import OutboxDelivery, RetryPolicy
+from notify.responders import Acknowledger
+from notify.sender import SmtpSender
+from notify.smtp_url import parse_smtp_url
+from notify.transport import FolderTransport, Transport
 
 log = structlog.get_logger(__name__)
 
@@ -132,12 +139,41 @@ def mail_source(settings: Settings) -> MailSource:
     )
 
 
+def desk(settings: Settings) -> Desk:
+    """The desk as its mail presents it."""
+    domains = frozenset(d.strip().lower() for d in settings.desk_domains.split(",") if d.strip())
+    return Desk(
+        address=settings.desk_address,
+        name=settings.desk_name,
+        own_domains=domains,
+        max_auto_per_sender_per_day=settings.max_auto_per_sender_per_day,
+        template_dir=settings.templates_dir,
+    )
+
+
+def transport(settings: Settings) -> Transport:
+    """The SMTP relay of the settings, or the folder of written mail when there is none."""
+    if settings.smtp_url is None:
+        return FolderTransport((settings.var_dir / "sent").resolve())
+    return SmtpSender(parse_smtp_url(settings.smtp_url.get_secret_value()))
+
+
 async def run_intake(
     settings: Settings, store: CaseStore, redis: ArqRedis | None, *, watch: bool
 ) -> None:
-    """Watch (or drain) the mailbox into the store."""
+    """Watch (or drain) the mailbox into the store, acknowledging what deserves it."""
+
+    async def announce(outgoing_id: int) -> None:
+        if redis is not None:
+            await enqueue_delivery(redis, outgoing_id)
+
     intake = Intake(
-        store, triage_context(settings), redis=redis, parse_workers=settings.parse_workers
+        store,
+        triage_context(settings),
+        redis=redis,
+        parse_workers=settings.parse_workers,
+        responder=Acknowledger(desk(settings)),
+        on_outgoing=announce,
     )
     source = mail_source(settings)
     try:
@@ -148,17 +184,30 @@ async def run_intake(
         intake.close()
 
 
-async def run_worker(store: CaseStore, redis_settings: RedisSettings, *, burst: bool) -> None:
-    """Run arq jobs until stopped (or, with ``burst``, until the queue is empty)."""
+async def run_worker(
+    settings: Settings, store: CaseStore, redis_settings: RedisSettings, *, burst: bool
+) -> None:
+    """Run arq jobs until stopped (or, with ``burst``, until the queue is empty): checks
+    placed on queues, mail delivered."""
+    sender = transport(settings)
+    delivery = OutboxDelivery(
+        store, sender, policy=RetryPolicy(window_s=settings.mail_retry_hours * 3600)
+    )
     # Not 0 in burst mode either: a job a killed worker left locked keeps the queue
     # non-empty until its lock expires, and polling without a pause would spin a CPU.
-    worker = Worker(
-        **worker_options(store, redis_settings), burst=burst, poll_delay=0.05 if burst else 0.2
+    options = worker_options(
+        store,
+        redis_settings,
+        functions=[deliver_outgoing],
+        cron_jobs=[delivery_cron()],
+        context={"delivery": delivery},
     )
+    worker = Worker(**options, burst=burst, poll_delay=0.05 if burst else 0.2)
     try:
         await worker.async_run()
     finally:
         await worker.close()
+        await sender.close()
 
 
 async def run_all(settings: Settings, *, burst: bool = False) -> None:
@@ -169,11 +218,11 @@ async def run_all(settings: Settings, *, burst: bool = False) -> None:
             await sweep(store, now=datetime.now(UTC))
             if burst:
                 await run_intake(settings, store, redis, watch=False)
-                await run_worker(store, redis_settings, burst=True)
+                await run_worker(settings, store, redis_settings, burst=True)
                 return
             await asyncio.gather(
                 run_intake(settings, store, redis, watch=True),
-                run_worker(store, redis_settings, burst=False),
+                run_worker(settings, store, redis_settings, burst=False),
             )
     finally:
         await store.close()

@@ -54,6 +54,34 @@ class Settings(BaseSettings):
             "Redis for the job queues: redis://host:6379/0. Unset: `run` starts an embedded Redis."
         ),
     )
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description=(
+            "The relay for the desk's mail: smtp://host:25, smtp://user:pw@host:587?starttls=1, "
+            "smtps://user:pw@host:465. Unset: mail is written as .eml files in VAR_DIR/sent."
+        ),
+    )
+    desk_address: str = Field(
+        default="importbio@lv.vlaanderen.be", description="The desk's address: From of its mail."
+    )
+    desk_name: str = Field(
+        default="Departement Landbouw en Visserij - import bio",
+        description="The desk's display name.",
+    )
+    desk_domains: str = Field(
+        default="",
+        description="More domains that are the desk's own (comma-separated): never answered.",
+    )
+    max_auto_per_sender_per_day: int = Field(
+        default=5, ge=0, description="Automatic mails to one sender per day, at most."
+    )
+    templates_dir: Path | None = Field(
+        default=None,
+        description="Folder with the desk's own mail templates, overriding the shipped ones.",
+    )
+    mail_retry_hours: float = Field(
+        default=72.0, gt=0, description="How long a temporarily failed mail is retried."
+    )
     parse_workers: int | None = Field(
         default=None,
         ge=0,
@@ -112,6 +140,23 @@ class Settings(BaseSettings):
     def _check_database_url(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
             normalise_database_url(value.get_secret_value())
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value():
+            from notify.smtp_url import parse_smtp_url
+
+            parse_smtp_url(value.get_secret_value())
+        return value
+
+    @field_validator("desk_address")
+    @classmethod
+    def _check_desk_address(cls, value: str) -> str:
+        from notify.desk import Desk
+
+        Desk(address=value, name="desk", own_domains=frozenset())
         return value
 
     @field_validator("redis_url")

@@ -139,3 +139,32 @@ def render_quarantine(entries: list[t.Quarantined]) -> str:
         f"{q.subject[:40]!r}  {q.reason[:100]}"
         for q in entries
     )
+
+
+def outgoing_summary(row: t.Outgoing) -> dict[str, Any]:
+    """An outgoing mail's state, for officers."""
+    return {
+        "id": row.id,
+        "case_id": row.case_id,
+        "kind": row.kind,
+        "status": row.status,
+        "to": row.recipients,
+        "subject": row.subject,
+        "message_id": row.message_id,
+        "attempts": row.attempts,
+        "created_at": row.created_at.isoformat(),
+        "next_attempt_at": row.next_attempt_at.isoformat(),
+        "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+        "last_result": row.last_result,
+    }
+
+
+def render_outbox(rows: list[t.Outgoing]) -> str:
+    """One line per outgoing mail."""
+    if not rows:
+        return "(the outbox is empty)"
+    return "\n".join(
+        f"#{r.id:<6} case #{r.case_id:<6} {r.status:<8} {r.kind:<17} "
+        f"{', '.join(r.recipients)[:40]:<40} tries {r.attempts}  {r.last_result[:60]}"
+        for r in rows
+    )

@@ -16,7 +16,7 @@ import asyncio
 import hashlib
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -26,6 +26,7 @@ from arq.connections import ArqRedis
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from intake.calendar import local_date
+from intake.case.effects import Responder
 from intake.case.store import CaseStore, TakeOutcome, TakeStatus
 from intake.queue.checks import enqueue_check
 from intake.report import MailReport, read_mail
@@ -97,8 +98,14 @@ class Intake:
         redis: ArqRedis | None,
         parse_workers: int | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        responder: Responder | None = None,
+        on_outgoing: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
+        """``responder`` plans the automatic answer of each message (in its transaction);
+        ``on_outgoing`` is told each planned mail's id after the commit (to send it soon)."""
         self.store = store
+        self.responder = responder
+        self.on_outgoing = on_outgoing
         self.context = context
         self.redis = redis
         self.clock = clock
@@ -149,6 +156,7 @@ class Intake:
         done: list[Incoming] = []
         held: list[tuple[Incoming, str]] = []
         placements: list[tuple[int, int]] = []
+        outgoing: list[int] = []
         for item, read in zip(batch, reads, strict=True):
             report = await read
             outcome = await self._take(item, report, now)
@@ -168,9 +176,13 @@ class Intake:
                 done.append(item)
             if outcome.case_id is not None and outcome.version is not None:
                 placements.append((outcome.case_id, outcome.version))
+            outgoing.extend(outcome.outgoing)
         if self.redis is not None:
             for case_id, version in placements:
                 await enqueue_check(self.redis, case_id, version)
+        if self.on_outgoing is not None:
+            for outgoing_id in outgoing:
+                await self.on_outgoing(outgoing_id)
         if done:
             await source.done(done)
         for item, reason in held:
@@ -188,7 +200,9 @@ class Intake:
         error = ""
         for attempt in range(1, _MAX_FAILURES + 1):
             try:
-                return await self.store.take(item.raw, report, source_ref=item.ref, now=now)
+                return await self.store.take(
+                    item.raw, report, source_ref=item.ref, now=now, responder=self.responder
+                )
             except _UNAVAILABLE as exc:
                 raise StoreUnavailable from exc
             except Exception as exc:

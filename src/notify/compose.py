@@ -38,6 +38,10 @@ __all__ = [
 ]
 
 MAX_REFERENCES = 10
+# Headers are folded only past the hard limit of RFC 5322 (998): folding at 78 makes Python
+# put a 70-77 character subject on a continuation line, and parsers then keep a leading
+# blank. Bodies are quoted-printable, whose lines stay within 76 characters anyway.
+_POLICY = SMTP.clone(max_line_length=998)
 _MAX_SUBJECT_CHARS = 200
 _MAX_QUOTED_SUBJECT_CHARS = 100
 _ACK_SUBJECTS: dict[MailKind, str] = {
@@ -80,7 +84,7 @@ class OutgoingMail:
         """The mail as RFC 5322 bytes (CRLF line ends): multipart/alternative, text and HTML."""
         if date.tzinfo is None or date.utcoffset() is None:
             raise ValueError("the date of a mail must be timezone-aware")
-        message = EmailMessage(policy=SMTP)
+        message = EmailMessage(policy=_POLICY)
         name = safe_header_text(desk.name, max_chars=_MAX_QUOTED_SUBJECT_CHARS)
         message["From"] = Address(display_name=name, addr_spec=desk.address)
         message["To"] = tuple(Address(addr_spec=a) for a in self.to)
@@ -97,8 +101,8 @@ class OutgoingMail:
             message["Precedence"] = "auto_reply"
         message["X-Auto-Response-Suppress"] = "All"
         message["X-Importbio-Outbound"] = "1"
-        message.set_content(self.text, subtype="plain", charset="utf-8")
-        message.add_alternative(self.html, subtype="html", charset="utf-8")
+        message.set_content(self.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+        message.add_alternative(self.html, subtype="html", charset="utf-8", cte="quoted-printable")
         # After the body: setting content clears every Content-* header.
         message["Content-Language"] = "nl, en"
         return message.as_bytes()

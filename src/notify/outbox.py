@@ -27,7 +27,8 @@ from datetime import datetime, timedelta
 import structlog
 
 from intake.case.store import CaseStore, Claimed, Finished
-from notify.sender import Delivery, SendResult, SmtpSender
+from notify.sender import Delivery, SendResult
+from notify.transport import Transport
 
 log = structlog.get_logger(__name__)
 
@@ -71,7 +72,7 @@ class OutboxDelivery:
     def __init__(
         self,
         store: CaseStore,
-        sender: SmtpSender,
+        sender: Transport,
         *,
         policy: RetryPolicy | None = None,
         lease_s: float = 900.0,

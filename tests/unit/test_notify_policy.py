@@ -20,6 +20,7 @@ from notify.policy import OK, ack_kind_for, auto_reply_allowed
 from tests.support.notify import DESK, make_facts, make_report
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples"
+LIMIT = DESK.max_auto_per_sender_per_day
 
 REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("bounce", {"kind": Kind.BOUNCE}, "bounce"),
@@ -109,7 +110,9 @@ ALLOWED: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-@pytest.mark.parametrize(("changes", "reason"), [c[1:] for c in REFUSED], ids=[c[0] for c in REFUSED])
+@pytest.mark.parametrize(
+    ("changes", "reason"), [c[1:] for c in REFUSED], ids=[c[0] for c in REFUSED]
+)
 def test_refused(changes: dict[str, Any], reason: str) -> None:
     """Each rule of the policy alone refuses an automatic answer and says which rule it was."""
     allowed, why = auto_reply_allowed(make_report(**changes), DESK, sent_today_to_sender=0)
@@ -125,8 +128,7 @@ def test_allowed(changes: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     ("sent_today", "allowed"),
-    [(0, True), (DESK.max_auto_per_sender_per_day - 1, True)]
-    + [(DESK.max_auto_per_sender_per_day, False), (DESK.max_auto_per_sender_per_day + 3, False)],
+    [(0, True), (LIMIT - 1, True), (LIMIT, False), (LIMIT + 3, False)],
 )
 def test_daily_limit_per_sender(sent_today: int, allowed: bool) -> None:
     """Once the daily number of automatic mails to an address is reached, no more are sent."""

@@ -35,7 +35,8 @@ def _context(kind: MailKind) -> dict[str, object]:
 def test_every_kind_renders_with_its_context(kind: MailKind) -> None:
     """Each kind has a text and an HTML template that render from the composed context."""
     text, html = render_pair(kind, _context(kind))
-    assert text.strip() and html.lstrip().startswith("<!DOCTYPE html>")
+    assert text.strip()
+    assert html.lstrip().startswith("<!DOCTYPE html>")
 
 
 @pytest.mark.parametrize("kind", RENDERED_KINDS)
@@ -66,7 +67,8 @@ def test_autoescape_follows_the_template_kind() -> None:
     text = env.get_template("_signature.txt.j2").render(
         desk_name="<b>x</b>", desk_address="a@b.example", case_id=1, coi=None
     )
-    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html
+    assert "<b>x</b>" not in html
     assert "<b>x</b>" in text
 
 

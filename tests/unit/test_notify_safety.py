@@ -68,8 +68,10 @@ def test_safe_header_text_rejects_a_zero_limit() -> None:
 def test_safe_header_text_properties(value: str, max_chars: int) -> None:
     """No CR/LF, no control, no encoded-word marker survives, and the length is bounded."""
     result = safe_header_text(value, max_chars=max_chars)
-    assert "\r" not in result and "\n" not in result
-    assert "=?" not in result and "?=" not in result
+    assert "\r" not in result
+    assert "\n" not in result
+    assert "=?" not in result
+    assert "?=" not in result
     assert len(result) <= max_chars
     assert _no_controls(result)
     assert result == result.strip()
@@ -95,7 +97,13 @@ def test_quote_safely_examples(text: str, expected: str) -> None:
 def test_quote_safely_bounds_lines() -> None:
     """A long text keeps its first lines and says that more was left out."""
     quoted = quote_safely("\n".join(f"line {i}" for i in range(50)), max_lines=5)
-    assert quoted.splitlines() == ["> line 0", "> line 1", "> line 2", "> line 3", f"> [{ELLIPSIS}]"]
+    assert quoted.splitlines() == [
+        "> line 0",
+        "> line 1",
+        "> line 2",
+        "> line 3",
+        f"> [{ELLIPSIS}]",
+    ]
 
 
 def test_quote_safely_bounds_line_length() -> None:

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import undefer
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from intake.calendar import BRUSSELS, WorkCalendar, local_date
@@ -560,7 +561,7 @@ class CaseStore:
                 (t.Outgoing.status == OutboxStatus.SENDING.value)
                 & (t.Outgoing.claimed_at < lease_start),
             )
-            query = select(t.Outgoing).where(due)
+            query = select(t.Outgoing).options(undefer(t.Outgoing.raw)).where(due)
             if only is not None:
                 query = query.where(t.Outgoing.id == only)
             rows = (
