@@ -40,6 +40,10 @@ from notify.transport import FolderTransport, Transport
 log = structlog.get_logger(__name__)
 
 
+# How long a stopped worker waits for its running jobs (each a short transaction or one send).
+_STOP_GRACE_S = 20.0
+
+
 class NotReady(Exception):  # noqa: N818 - names the state
     """A service the command needs is missing or not prepared; one line says which."""
 
@@ -205,9 +209,22 @@ async def run_worker(
     worker = Worker(**options, burst=burst, poll_delay=0.05 if burst else 0.2)
     try:
         await worker.async_run()
+    except asyncio.CancelledError:
+        await _let_jobs_finish(worker, timeout_s=_STOP_GRACE_S)
+        raise
     finally:
         await worker.close()
         await sender.close()
+
+
+async def _let_jobs_finish(worker: Worker, *, timeout_s: float) -> None:
+    """On a stop, take no new job and give the running ones time to end: cut off, a job
+    rolls back its transaction half-way (SQLAlchemy logs that as an error) and stays
+    locked in Redis until its lock expires."""
+    worker.allow_pick_jobs = False
+    running = [task for task in worker.tasks.values() if not task.done()]
+    if running:
+        await asyncio.wait(running, timeout=timeout_s)
 
 
 async def run_all(settings: Settings, *, burst: bool = False) -> None:

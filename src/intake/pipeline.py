@@ -27,7 +27,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from intake.calendar import local_date
 from intake.case.effects import Responder
-from intake.case.store import CaseStore, TakeOutcome, TakeStatus
+from intake.case.outcomes import TakeOutcome, TakeStatus
+from intake.case.store import CaseStore
 from intake.queue.checks import enqueue_check
 from intake.report import MailReport, read_mail
 from intake.sources.base import Incoming, MailSource

@@ -21,6 +21,7 @@ a span of milliseconds.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -83,7 +84,7 @@ class OutboxDelivery:
         self.lease_s = lease_s
 
     async def deliver(
-        self, *, now: datetime, only: int | None = None, limit: int = 50
+        self, *, now: datetime, only: int | None = None, limit: int = 100
     ) -> DeliveryStats:
         """One pass over the due mail (or just ``only``), in batches of ``limit``.
 
@@ -92,44 +93,60 @@ class OutboxDelivery:
         released untried, to be retried with the one that failed.
         """
         stats = DeliveryStats()
-        while True:
-            claimed = await self.store.claim_outgoing(
-                now=now, lease_s=self.lease_s, limit=limit, only=only
+        recording: asyncio.Task[None] | None = None
+        try:
+            while True:
+                claimed = await self.store.claim_outgoing(
+                    now=now, lease_s=self.lease_s, limit=limit, only=only
+                )
+                if not claimed:
+                    return stats
+                outcomes, relay_down = await self._send_batch(claimed, now=now, stats=stats)
+                if recording is not None:
+                    await recording
+                # recorded while the next batch is claimed and sent: one commit per batch,
+                # off the sending path
+                recording = asyncio.create_task(self.store.finish_outgoing(outcomes, now=now))
+                if only is not None or len(claimed) < limit or relay_down:
+                    return stats
+        finally:
+            if recording is not None:
+                await recording
+
+    async def _send_batch(
+        self, claimed: list[Claimed], *, now: datetime, stats: DeliveryStats
+    ) -> tuple[list[Finished], bool]:
+        """Send a claimed batch on the sender's connection; stop at a relay that is down."""
+        outcomes: list[Finished] = []
+        relay_down_until: datetime | None = None
+        for mail in claimed:
+            if relay_down_until is not None:
+                outcomes.append(
+                    Finished(mail.outgoing_id, retry_at=relay_down_until, attempted=False)
+                )
+                continue
+            result = await self.sender.send(
+                mail.raw, mail_from=mail.mail_from, recipients=mail.recipients
             )
-            if not claimed:
-                return stats
-            outcomes: list[Finished] = []
-            relay_down_until: datetime | None = None
-            for mail in claimed:
-                if relay_down_until is not None:
-                    outcomes.append(
-                        Finished(mail.outgoing_id, retry_at=relay_down_until, attempted=False)
-                    )
-                    continue
-                result = await self.sender.send(
-                    mail.raw, mail_from=mail.mail_from, recipients=mail.recipients
-                )
-                outcome = self._outcome(mail, result, now=now)
-                outcomes.append(outcome)
-                stats.count(outcome)
-                if (
-                    result.delivery is Delivery.TEMPORARY
-                    and result.code is None
-                    and not result.outcome_unknown
-                ):
-                    # no SMTP reply at all: the relay is unreachable, the rest waits too
-                    relay_down_until = outcome.retry_at or now
-                log.info(
-                    "mail attempt",
-                    outgoing_id=mail.outgoing_id,
-                    case_id=mail.case_id,
-                    attempt=mail.attempt,
-                    delivery=result.delivery.value,
-                    code=result.code,
-                )
-            await self.store.finish_outgoing(outcomes, now=now)
-            if only is not None or len(claimed) < limit or relay_down_until is not None:
-                return stats
+            outcome = self._outcome(mail, result, now=now)
+            outcomes.append(outcome)
+            stats.count(outcome)
+            if (
+                result.delivery is Delivery.TEMPORARY
+                and result.code is None
+                and not result.outcome_unknown
+            ):
+                # no SMTP reply at all: the relay is unreachable, the rest waits too
+                relay_down_until = outcome.retry_at or now
+            log.info(
+                "mail attempt",
+                outgoing_id=mail.outgoing_id,
+                case_id=mail.case_id,
+                attempt=mail.attempt,
+                delivery=result.delivery.value,
+                code=result.code,
+            )
+        return outcomes, relay_down_until is not None
 
     def _outcome(self, mail: Claimed, result: SendResult, *, now: datetime) -> Finished:
         detail = f"{result.code or ''} {result.detail}".strip()

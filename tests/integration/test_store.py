@@ -24,7 +24,8 @@ from sqlalchemy import func, select
 from intake.calendar import WorkCalendar, local_date
 from intake.case import tables as t
 from intake.case.migrate import upgrade
-from intake.case.store import CaseStore, Placement, TakeStatus, connect
+from intake.case.outcomes import TakeStatus
+from intake.case.store import CaseStore, Placement, connect
 from intake.codes import CaseStatus, EventKind, Flag, Kind, Queue
 from intake.parse.limits import ParseLimits
 from intake.queue.priority import priority, risk_score

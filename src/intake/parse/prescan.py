@@ -25,6 +25,7 @@ class Prescan:
 
     headers_only_reason: str | None
     header_block_bytes: int
+    boundaries: tuple[bytes, ...] = ()
 
 
 def header_block_end(raw: bytes, *, limit: int | None = None) -> int:
@@ -83,4 +84,4 @@ def prescan(raw: bytes, limits: ParseLimits) -> Prescan:
             f"The message has about {parts} body parts, more than the limit of {limits.max_parts}.",
             header_bytes,
         )
-    return Prescan(None, header_bytes)
+    return Prescan(None, header_bytes, tuple(boundaries))

@@ -27,6 +27,9 @@ from intake.parse.html import html_to_text
 from intake.parse.limits import DEFAULT_LIMITS, ParseLimits
 from intake.parse.mail import Address, Attachment, DeliveryReport, ParsedMail, Problem, TextPart
 from intake.parse.prescan import prescan
+from intake.parse.unfold import SetAside, set_aside_base64_bodies
+
+_SET_ASIDE_FROM_BYTES = 64 * 1024
 
 #: Raw header values kept for the rules (machine mail, lists, bounces, authentication).
 KEPT_HEADERS: tuple[str, ...] = (
@@ -76,7 +79,10 @@ def parse_mail(raw: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedMail:
     message: Message | None = None
     if scan.headers_only_reason is None:
         try:
-            message = BytesParser(policy=_POLICY).parsebytes(raw)
+            if len(raw) > _SET_ASIDE_FROM_BYTES:
+                walk.aside = set_aside_base64_bodies(raw, scan.boundaries)
+                walk.original = raw
+            message = BytesParser(policy=_POLICY).parsebytes(walk.aside.data if walk.aside else raw)
         except (RecursionError, MemoryError, ValueError, LookupError, TypeError) as exc:
             walk.quarantine(f"The message could not be parsed ({type(exc).__name__}).")
     else:
@@ -117,6 +123,8 @@ class _Frame:
 @dataclass
 class _Walk:
     limits: ParseLimits
+    aside: SetAside | None = None  # large base64 bodies the parser did not see
+    original: bytes = b""
     texts: dict[str, list[str]] = field(default_factory=dict)
     text_chars: int = 0
     attachments: list[Attachment] = field(default_factory=list)
@@ -162,7 +170,7 @@ class _Walk:
         if part.is_multipart():
             return self._children(frame, ctype)
         if ctype in _RETURNED_HEADERS and frame.in_report:
-            self._returned_headers(_payload_bytes(part))
+            self._returned_headers(self._payload(part))
             return []
         filename = self._filename(part)
         disposition = part.get_content_disposition()
@@ -174,7 +182,7 @@ class _Walk:
             frame,
             name=filename,
             content_type=ctype,
-            payload=_payload_bytes(part),
+            payload=self._payload(part),
             inline=disposition == "inline",
             content_id=part.get("content-id") is not None,
         )
@@ -310,7 +318,7 @@ class _Walk:
         room = self.limits.max_text_chars - self.text_chars
         if room <= 0:
             return
-        data = _payload_bytes(part)
+        data = self._payload(part)
         if ctype == "text/html":
             html = h.decode_bytes(data[: self.limits.max_html_bytes], part.get_content_charset())
             text = html_to_text(html, max_chars=room)
@@ -330,7 +338,7 @@ class _Walk:
             ]
             text = "\n\n".join(blocks)
         else:
-            text = h.decode_bytes(_payload_bytes(part), "utf-8")
+            text = h.decode_bytes(self._payload(part), "utf-8")
         report = read_delivery_status(text)
         if report is not None and self.delivery_report is None:
             self.delivery_report = report
@@ -348,6 +356,9 @@ class _Walk:
             return ""
         name, _ = h.clean_header(str(raw), max_chars=255, max_words=self.limits.max_encoded_words)
         return name.replace("/", "_").replace("\\", "_").strip(" .") or ""
+
+    def _payload(self, part: Message) -> bytes:
+        return _payload_bytes(part, self.aside, self.original)
 
     # -- the result ---------------------------------------------------------------------
 
@@ -433,7 +444,13 @@ class _Walk:
         )
 
 
-def _payload_bytes(part: Message) -> bytes:
+def _payload_bytes(part: Message, aside: SetAside | None, original: bytes) -> bytes:
+    if aside is not None:
+        token = part.get_payload()
+        if isinstance(token, str):
+            body = aside.body_for(token, original)
+            if body is not None:
+                return body
     try:
         data = part.get_payload(decode=True)
     except (ValueError, LookupError, TypeError, AssertionError):
