@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from intake.calendar import WorkCalendar
@@ -23,4 +23,3 @@ class TriageContext:
     tables: TableSet
     now: datetime | None = None
     limits: ParseLimits = DEFAULT_LIMITS
-    own_domains: frozenset[str] = field(default_factory=frozenset)
