@@ -16,9 +16,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from typing import Literal
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from intake.sources.imap_config import is_loopback
+from intake.url_options import flag_option, url_options
 
 Security = Literal["plain", "starttls", "ssl"]
 
@@ -27,8 +28,6 @@ _DEFAULT_TIMEOUT_S = 30.0
 _MAX_TIMEOUT_S = 3600.0
 _DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 _OPTIONS = frozenset({"starttls", "timeout_s", "local_hostname"})
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 
 
 class SmtpConfigError(ValueError):
@@ -110,8 +109,10 @@ def parse_smtp_url(url: str) -> SmtpConfig:
         raise SmtpConfigError("The SMTP URL takes no path or fragment after the host.")
     if (parts.username is None) != (parts.password is None):
         raise SmtpConfigError("The SMTP URL needs both a user and a password (user:password@host).")
-    options = _url_options(parts.query)
-    starttls = _flag(options.get("starttls", "0"))
+    options = url_options(parts.query, known=_OPTIONS, what="SMTP", error=SmtpConfigError)
+    starttls = flag_option(
+        options.get("starttls", "0"), name="starttls", what="SMTP", error=SmtpConfigError
+    )
     if starttls and scheme == "smtps":
         raise SmtpConfigError("starttls=1 makes no sense with smtps://, which is TLS already.")
     security: Security = "ssl" if scheme == "smtps" else "starttls" if starttls else "plain"
@@ -124,30 +125,6 @@ def parse_smtp_url(url: str) -> SmtpConfig:
         timeout_s=_timeout(options.get("timeout_s")),
         local_hostname=options.get("local_hostname"),
     )
-
-
-def _url_options(query: str) -> dict[str, str]:
-    options: dict[str, str] = {}
-    try:
-        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
-    except ValueError:
-        raise SmtpConfigError("The query part of the SMTP URL is malformed.") from None
-    for key, value in pairs:
-        if key not in _OPTIONS:
-            raise SmtpConfigError(f"Unknown SMTP URL option {key!r}; known: {sorted(_OPTIONS)}.")
-        if key in options:
-            raise SmtpConfigError(f"The SMTP URL option {key!r} is given twice.")
-        options[key] = value
-    return options
-
-
-def _flag(value: str) -> bool:
-    lowered = value.lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise SmtpConfigError("The SMTP URL option starttls must be 1 or 0.")
 
 
 def _timeout(value: str | None) -> float:

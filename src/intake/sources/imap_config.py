@@ -14,14 +14,14 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Literal
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
+
+from intake.url_options import flag_option, url_options
 
 Security = Literal["plain", "ssl", "starttls"]
 
 _MAX_URL_CHARS = 4096
 _DEFAULT_PORTS = {"imap": 143, "imaps": 993}
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 
 
 class ImapError(Exception):
@@ -139,9 +139,16 @@ def parse_imap_url(url: str) -> ImapConfig:
         raise ImapConfigError("The IMAP URL has no host name.")
     if parts.username is None or parts.password is None:
         raise ImapConfigError("The IMAP URL needs a user and a password (user:password@host).")
-    options = _url_options(parts.query)
+    options = url_options(
+        parts.query,
+        known={"starttls", "processed", "quarantine", "auth"},
+        what="IMAP",
+        error=ImapConfigError,
+    )
     mailbox = unquote(parts.path.lstrip("/").rstrip("/")) or "INBOX"
-    starttls = _flag(options.pop("starttls", "0"))
+    starttls = flag_option(
+        options.pop("starttls", "0"), name="starttls", what="IMAP", error=ImapConfigError
+    )
     if starttls and scheme == "imaps":
         raise ImapConfigError("starttls=1 makes no sense with imaps://, which is TLS already.")
     auth = options.pop("auth", "login").lower()
@@ -160,28 +167,3 @@ def parse_imap_url(url: str) -> ImapConfig:
         quarantine_folder=options.pop("quarantine", "Quarantine"),
         security=security,
     )
-
-
-def _url_options(query: str) -> dict[str, str]:
-    known = {"starttls", "processed", "quarantine", "auth"}
-    options: dict[str, str] = {}
-    try:
-        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
-    except ValueError:
-        raise ImapConfigError("The query part of the IMAP URL is malformed.") from None
-    for key, value in pairs:
-        if key not in known:
-            raise ImapConfigError(f"Unknown IMAP URL option {key!r}; known: {sorted(known)}.")
-        if key in options:
-            raise ImapConfigError(f"The IMAP URL option {key!r} is given twice.")
-        options[key] = value
-    return options
-
-
-def _flag(value: str) -> bool:
-    lowered = value.lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise ImapConfigError("The IMAP URL option starttls must be 1 or 0.")
