@@ -246,6 +246,11 @@ def _calls(inputs: Inputs) -> dict[str, Call]:
         ),
         "stdin": Call(("parse", "-", "--now", NOW), stdin=TOO_EARLY.read_bytes()),
         "stdin-mbox": Call(("parse", "-", "--now", NOW), stdin=inputs.mbox.read_bytes()),
+        "stdin-too-long": Call(
+            ("parse", "-", "--now", NOW),
+            env={"IMPORTBIO_MAX_MESSAGE_BYTES": "1000"},
+            stdin=TOO_EARLY.read_bytes()[:16_001].ljust(16_001, b"x"),
+        ),
         "bad-now": Call(("parse", TOO_EARLY, "--now", "yesterday")),
         "no-arguments": Call(()),
         "parse-no-paths": Call(("parse",)),
@@ -387,6 +392,15 @@ def test_stdin_mbox_stream(runs: dict[str, Run]) -> None:
     assert [r["sha256"] for r in reports] == [
         hashlib.sha256(message).hexdigest() for message in MBOX_MESSAGES
     ]
+
+
+def test_stdin_longer_than_it_may_read_is_refused_not_cut(runs: dict[str, Run]) -> None:
+    """Standard input past its read limit (16 largest messages) is reported unreadable
+    (exit 1), never silently cut into a different message."""
+    result = runs["stdin-too-long"]
+    assert result.code == 1, result.stderr
+    assert result.stdout == ""
+    assert "standard input is longer than 16000 bytes" in result.stderr
 
 
 def _locked(make: Callable[[Path], Path], tmp_path: Path) -> tuple[Path, Run]:

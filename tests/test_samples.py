@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from importbio.cli import _context
 from importbio.settings import Settings
 from intake.codes import DocRole, FileType, Flag, Kind, Queue
 from intake.report import MailReport, read_mail
@@ -55,7 +54,7 @@ def _report(stem: str) -> MailReport:
     now = datetime.fromisoformat(_expected(eml)["now"])
     # The defaults only (model_construct reads no environment), so an IMPORTBIO_* variable in
     # the shell running the tests cannot change a verdict.
-    context = _context(Settings.model_construct(), now)
+    context = Settings.model_construct().triage_context(now=now)
     return read_mail(eml.read_bytes(), source=str(eml), context=context)
 
 

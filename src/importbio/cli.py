@@ -8,22 +8,19 @@ import os
 import signal
 import sys
 from collections.abc import Coroutine
-from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from importbio.settings import Settings, SettingsError, load_settings, mask_secret
-from intake.calendar import BRUSSELS, WorkCalendar, local_date
+from importbio.settings import Settings, SettingsError, load_settings
+from intake.calendar import BRUSSELS
 from intake.codes import OutboxStatus, Queue
-from intake.parse.limits import ParseLimits
 from intake.report import MailReport, read_mail
 from intake.sources.files import Found, read_paths
-from intake.triage.context import TriageContext
-from intake.triage.rules.extra_controls import RulesError, TableSet
+from intake.url_options import mask_password
 from notify.codes import Decision
 
 T = TypeVar("T")
@@ -65,23 +62,6 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _context(settings: Settings, now: datetime | None) -> TriageContext:
-    try:
-        tables = TableSet.load([settings.rules_dir] if settings.rules_dir else [])
-    except RulesError as exc:
-        raise _fail(str(exc)) from None
-    today = local_date(now) if now else date.today()
-    return TriageContext(
-        reference_day=today,
-        calendar=WorkCalendar(settings.closing_day_list()),
-        tables=tables,
-        now=now,
-        limits=ParseLimits(
-            cpu_budget_s=settings.cpu_budget_s, max_message_bytes=settings.max_message_bytes
-        ),
-    )
-
-
 @app.command()
 def parse(
     paths: Annotated[
@@ -115,7 +95,7 @@ def parse(
         settings = load_settings()
     except SettingsError as exc:
         raise _fail(str(exc)) from None
-    context = _context(settings, _parse_now(now))
+    context = settings.triage_context(now=_parse_now(now))
     failed = 0
     for item in read_paths(paths, max_message_bytes=settings.max_message_bytes):
         if not isinstance(item, Found):
@@ -231,7 +211,7 @@ def run(
         else f"Maildir {settings.maildir_path()} (deliver into its new/)"
     )
     typer.echo(
-        f"importbio: reading {inbox}; store {mask_secret(settings.store_url())}; Ctrl-C stops",
+        f"importbio: reading {inbox}; store {mask_password(settings.store_url())}; Ctrl-C stops",
         err=True,
     )
     _run(run_all(settings, burst=burst))
@@ -425,7 +405,7 @@ def quarantine_show(
 @quarantine_app.command("replay")
 def quarantine_replay(entry: Annotated[int, typer.Argument(help="The entry number.")]) -> None:
     """Read a quarantined message again with the current settings (e.g. raised limits)."""
-    from importbio.runtime import open_store, redis_pool, triage_context
+    from importbio.runtime import open_store, redis_pool
     from intake.queue.checks import enqueue_check
 
     settings = _settings()
@@ -438,7 +418,7 @@ def quarantine_replay(entry: Annotated[int, typer.Argument(help="The entry numbe
                 return f"no held quarantine entry {entry}"
             data = await store.raw(found.sha256) or b""
             now = datetime.now(UTC)
-            context = replace(triage_context(settings), now=now, reference_day=local_date(now))
+            context = settings.triage_context(now=now)
             report = read_mail(data, source=found.source_ref, context=context)
             outcome = await store.take(
                 data, report, source_ref=found.source_ref, now=now, replaying=entry

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
@@ -22,13 +22,10 @@ from importbio.settings import Settings
 from intake.calendar import WorkCalendar
 from intake.case.migrate import current_head, upgrade
 from intake.case.store import CaseStore, connect
-from intake.parse.limits import ParseLimits
 from intake.pipeline import Intake
 from intake.queue.checks import sweep
 from intake.queue.worker import worker_options
 from intake.sources.base import MailSource
-from intake.triage.context import TriageContext
-from intake.triage.rules.extra_controls import TableSet
 from notify.desk import Desk
 from notify.jobs import deliver_outgoing, delivery_cron, enqueue_delivery
 from notify.outbox import OutboxDelivery, RetryPolicy
@@ -48,23 +45,15 @@ class NotReady(Exception):  # noqa: N818 - names the state
     """A service the command needs is missing or not prepared; one line says which."""
 
 
-def triage_context(settings: Settings) -> TriageContext:
-    """The triage context the settings describe (rules, calendar, limits)."""
-    return TriageContext(
-        reference_day=date.today(),
-        calendar=WorkCalendar(settings.closing_day_list()),
-        tables=TableSet.load([settings.rules_dir] if settings.rules_dir else []),
-        limits=ParseLimits(
-            cpu_budget_s=settings.cpu_budget_s, max_message_bytes=settings.max_message_bytes
-        ),
-    )
-
-
 async def open_store(settings: Settings, *, migrate: bool) -> CaseStore:
     """The case store, migrated first when ``migrate`` (else it must be at the newest schema)."""
     url = settings.store_url()
     if url.startswith("sqlite"):
-        Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(url.split("///", 1)[1])
+        # connecting would create an empty file; a stat once at start blocks nothing
+        if not migrate and not path.exists():  # noqa: ASYNC240
+            raise NotReady(f"there is no case store at {path}: run `importbio migrate`")
+        path.parent.mkdir(parents=True, exist_ok=True)
     if migrate:
         await asyncio.to_thread(upgrade, url)
     store = CaseStore(connect(url), calendar=WorkCalendar(settings.closing_day_list()))
@@ -173,7 +162,7 @@ async def run_intake(
 
     intake = Intake(
         store,
-        triage_context(settings),
+        settings.triage_context(),
         redis=redis,
         parse_workers=settings.parse_workers,
         responder=Acknowledger(desk(settings)),

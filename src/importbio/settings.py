@@ -6,14 +6,19 @@ line naming the setting, never a traceback.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from intake.calendar import DEFAULT_CLOSING_DAYS, ClosingDay
+from intake.calendar import DEFAULT_CLOSING_DAYS, ClosingDay, WorkCalendar, local_date
+from intake.parse.limits import ParseLimits
+from intake.triage.context import TriageContext
+from intake.triage.rules.extra_controls import RulesError, TableSet
+from intake.url_options import mask_password
 
 
 class SettingsError(Exception):
@@ -124,6 +129,10 @@ class Settings(BaseSettings):
     def _check_rules_dir(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_dir():
             raise ValueError(f"'{value}' is not a folder")
+        try:
+            extra_controls_tables(value)
+        except RulesError as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     @field_validator("imap_url")
@@ -168,6 +177,19 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
+    def triage_context(self, *, now: datetime | None = None) -> TriageContext:
+        """What triage needs from the settings: calendar, yearly tables, limits; timing is
+        judged as of ``now`` when given."""
+        return TriageContext(
+            reference_day=local_date(now) if now else date.today(),
+            calendar=WorkCalendar(self.closing_day_list()),
+            tables=extra_controls_tables(self.rules_dir),
+            now=now,
+            limits=ParseLimits(
+                cpu_budget_s=self.cpu_budget_s, max_message_bytes=self.max_message_bytes
+            ),
+        )
+
     def store_url(self) -> str:
         """The SQLAlchemy URL of the case store."""
         if self.database_url is None:
@@ -184,11 +206,11 @@ class Settings(BaseSettings):
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, SecretStr):
-                value = mask_secret(value.get_secret_value())
+                value = mask_password(value.get_secret_value())
             shown[f"IMPORTBIO_{name.upper()}"] = "" if value is None else str(value)
-        shown["(case store)"] = mask_secret(self.store_url())
+        shown["(case store)"] = mask_password(self.store_url())
         shown["(inbox)"] = (
-            mask_secret(self.imap_url.get_secret_value())
+            mask_password(self.imap_url.get_secret_value())
             if self.imap_url
             else f"maildir {self.maildir_path()}"
         )
@@ -205,6 +227,12 @@ class Settings(BaseSettings):
         return parse_closing_days(self.closing_days)
 
 
+@lru_cache(maxsize=4)
+def extra_controls_tables(rules_dir: Path | None) -> TableSet:
+    """The yearly tables shipped plus the operator's folder, read once per process."""
+    return TableSet.load([rules_dir] if rules_dir else [])
+
+
 def normalise_database_url(url: str) -> str:
     """The async-driver form of a store URL; ValueError for anything else."""
     for plain, async_form in (
@@ -217,20 +245,6 @@ def normalise_database_url(url: str) -> str:
     if not url.startswith(("sqlite+aiosqlite:///", "postgresql+asyncpg://")):
         raise ValueError("must be sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db")
     return url
-
-
-def mask_secret(url: str) -> str:
-    """A URL with its password replaced by ``***``."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "***"
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def parse_closing_days(value: str) -> tuple[ClosingDay, ...]:

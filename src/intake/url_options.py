@@ -39,3 +39,17 @@ def flag_option(value: str, *, name: str, what: str, error: Callable[[str], Exce
     if lowered in _FALSE:
         return False
     raise error(f"The {what} URL option {name} must be 1 or 0.")
+
+
+def mask_password(url: str) -> str:
+    """The URL with its password replaced by ``***``, safe to log even when malformed."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "***" if "@" in url else url
+    # The last "@" ends the user part even when a password holds unencoded "/", "?" or "#":
+    # hiding too much is better than printing a secret.
+    userinfo, at, after = rest.rpartition("@")
+    if not at:
+        return url
+    user, colon, _password = userinfo.partition(":")
+    return f"{scheme}://{user}:***@{after}" if colon else url

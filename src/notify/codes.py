@@ -52,11 +52,6 @@ class Decision(StrEnum):
         """True when the case waits on a check, a sample or documents before the decision."""
         return self not in _FINAL
 
-    @property
-    def is_release(self) -> bool:
-        """True when the goods may be released for free circulation (in whatever status)."""
-        return self in _RELEASES
-
 
 _RELEASES = frozenset(
     {Decision.RELEASE_ORGANIC, Decision.RELEASE_IN_CONVERSION, Decision.RELEASE_NON_ORGANIC}

@@ -136,17 +136,3 @@ def _timeout(value: str | None) -> float:
         raise SmtpConfigError(
             "The SMTP URL option timeout_s must be a number of seconds."
         ) from None
-
-
-def mask(url: str) -> str:
-    """The URL with its password replaced by ``***``, safe to log even when malformed."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return "***" if "@" in url else url
-    # The last "@" ends the user part even when a password holds unencoded "/", "?" or "#":
-    # hiding too much is better than printing a secret.
-    userinfo, at, after = rest.rpartition("@")
-    if not at:
-        return url
-    user, colon, _password = userinfo.partition(":")
-    return f"{scheme}://{user}:***@{after}" if colon else url

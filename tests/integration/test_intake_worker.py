@@ -726,6 +726,7 @@ def test_bad_settings_stop_with_one_line_and_config_masks_passwords(
         assert stderr.startswith("importbio: ")
         assert needle in stderr
         assert "Traceback" not in stderr
+    assert not (tmp_path / "unmigrated.db").exists(), "a refused command created an empty store"
 
     assert config.returncode == 0, config.stderr
     shown = config.stdout.decode()

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notify.smtp_url import SmtpConfig, SmtpConfigError, mask, parse_smtp_url
+from intake.url_options import mask_password as mask
+from notify.smtp_url import SmtpConfig, SmtpConfigError, parse_smtp_url
 
 
 @pytest.mark.parametrize(

@@ -418,18 +418,8 @@ class CaseStore:
 
     async def due_outgoing(self, *, now: datetime, lease_s: float) -> list[int]:
         """Ids of the mails due for an attempt (the delivery sweep)."""
-        lease_start = now - timedelta(seconds=lease_s)
         async with self._sessions() as session:
-            rows = await session.scalars(
-                select(t.Outgoing.id).where(
-                    or_(
-                        (t.Outgoing.status == OutboxStatus.PENDING.value)
-                        & (t.Outgoing.next_attempt_at <= now),
-                        (t.Outgoing.status == OutboxStatus.SENDING.value)
-                        & (t.Outgoing.claimed_at < lease_start),
-                    )
-                )
-            )
+            rows = await session.scalars(select(t.Outgoing.id).where(_due(now, lease_s)))
             return list(rows.all())
 
     # -- reading ------------------------------------------------------------------------
@@ -519,15 +509,20 @@ class CaseStore:
             return int(await session.scalar(select(func.count()).select_from(t.Message)) or 0)
 
 
-def _claim_outgoing(
-    session: Session, *, now: datetime, lease_s: float, limit: int, only: int | None
-) -> list[Claimed]:
+def _due(now: datetime, lease_s: float) -> Any:
+    """Outgoing mail due for an attempt: pending and its time come, or claimed by a sender
+    whose lease has run out."""
     lease_start = now - timedelta(seconds=lease_s)
-    due = or_(
+    return or_(
         (t.Outgoing.status == OutboxStatus.PENDING.value) & (t.Outgoing.next_attempt_at <= now),
         (t.Outgoing.status == OutboxStatus.SENDING.value) & (t.Outgoing.claimed_at < lease_start),
     )
-    query = select(t.Outgoing).options(undefer(t.Outgoing.raw)).where(due)
+
+
+def _claim_outgoing(
+    session: Session, *, now: datetime, lease_s: float, limit: int, only: int | None
+) -> list[Claimed]:
+    query = select(t.Outgoing).options(undefer(t.Outgoing.raw)).where(_due(now, lease_s))
     if only is not None:
         query = query.where(t.Outgoing.id == only)
     rows = (

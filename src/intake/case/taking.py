@@ -46,19 +46,6 @@ def take_in_session(
         session.execute(
             update(t.Quarantined).where(t.Quarantined.id == replaying).values(status="replayed")
         )
-    return _take(session, raw, report, body_hash, source_ref, now, responder, calendar)
-
-
-def _take(
-    session: Session,
-    raw: bytes,
-    report: MailReport,
-    body_hash: str,
-    source_ref: str,
-    now: datetime,
-    responder: Responder | None,
-    calendar: WorkCalendar,
-) -> TakeOutcome:
     duplicate = _duplicate_of(session, report, body_hash)
     if duplicate is not None:
         return duplicate

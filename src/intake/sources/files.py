@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 _MBOX_FROM = b"From "
+_STDIN_MESSAGES = 16  # standard input is read whole: at most this many largest messages
 _MAIL_SUFFIXES = frozenset({".eml", ".msg822", ".mail"})
 
 
@@ -42,7 +43,12 @@ def read_paths(paths: Iterable[str], *, max_message_bytes: int) -> Iterator[Foun
     """Every message under the given paths, in a stable order."""
     for name in paths:
         if name == "-":
-            yield from _split_stream("-", sys.stdin.buffer.read(max_message_bytes * 16 + 1))
+            limit = max_message_bytes * _STDIN_MESSAGES
+            data = sys.stdin.buffer.read(limit + 1)
+            if len(data) > limit:
+                yield Unreadable("-", f"standard input is longer than {limit} bytes; give a file")
+                continue
+            yield from _split_stream("-", data)
             continue
         path = Path(name)
         try:
