@@ -299,12 +299,14 @@ def _instrument(intake: Intake, source: ImapSource, stages: Stages) -> Callable[
         ("_sizes", "imap sizes"),
         ("_fetch", "imap fetch"),
         ("_select", "imap select"),
+        ("_check_epoch", "imap epoch check"),
         ("_move_uids", "imap move"),
     ):
         setattr(source, attr, stages.timed(name, getattr(source, attr)))
     source.done = stages.timed("done (UID MOVE)", source.done)  # type: ignore[method-assign]
     intake._read = stages.read_span(intake._read)  # type: ignore[method-assign]
     intake.take_batch = stages.batch(intake.take_batch)  # type: ignore[method-assign]
+    intake.store.take_many = stages.timed("store.take_many", intake.store.take_many)  # type: ignore[method-assign]
     intake.store.take = stages.timed("store.take", intake.store.take)  # type: ignore[method-assign]
     # take_batch calls the name it imported into the pipeline module
     names = vars(pipeline)
@@ -412,12 +414,7 @@ async def _run_intake(
     try:
         async with runtime.redis_pool(settings, embedded_ok=False) as (redis, _):
             await redis.flushdb()
-            intake = Intake(
-                store,
-                runtime.triage_context(settings),
-                redis=redis,
-                parse_workers=settings.parse_workers,
-            )
+            intake = runtime.build_intake(settings, store, redis)
             undo = _instrument(intake, source, stages)
             try:
                 with MemoryWatch(intake) as memory:
@@ -509,14 +506,16 @@ async def _idle_latency(settings: Settings, count: int, size_bytes: int, pause_s
     moved: dict[str, float] = {}
     ref_ids: dict[str, str] = {}
     appended: dict[str, float] = {}
-    take, done = store.take, source.done
+    take_many, done = store.take_many, source.done
 
-    async def timed_take(raw: bytes, report: Any, **kwargs: Any) -> Any:
-        outcome = await take(raw, report, **kwargs)
-        mid = _message_id(raw)
-        stored[mid] = time.monotonic()
-        ref_ids[kwargs["source_ref"]] = mid
-        return outcome
+    async def timed_take(items: Any, **kwargs: Any) -> Any:
+        outcomes = await take_many(items, **kwargs)
+        now = time.monotonic()
+        for item in items:
+            mid = _message_id(item.raw)
+            stored[mid] = now
+            ref_ids[item.source_ref] = mid
+        return outcomes
 
     async def timed_done(items: Any) -> None:
         await done(items)
@@ -525,17 +524,12 @@ async def _idle_latency(settings: Settings, count: int, size_bytes: int, pause_s
             if item.ref in ref_ids:
                 moved[ref_ids[item.ref]] = now
 
-    store.take = timed_take  # type: ignore[method-assign]
+    store.take_many = timed_take  # type: ignore[method-assign]
     source.done = timed_done  # type: ignore[method-assign]
     try:
         async with runtime.redis_pool(settings, embedded_ok=False) as (redis, _):
             await redis.flushdb()
-            intake = Intake(
-                store,
-                runtime.triage_context(settings),
-                redis=redis,
-                parse_workers=settings.parse_workers,
-            )
+            intake = runtime.build_intake(settings, store, redis)
             task = asyncio.create_task(intake.run(source, watch=True))
             try:
                 await _until(lambda: _idling(source), timeout_s=30.0)
@@ -657,11 +651,12 @@ def _stage_line(stages: Stages, total_s: float, messages: int) -> str:
     """Where the main loop's wall time went; the parts add up to the total."""
     seconds = stages.seconds
     imap = seconds["imap search"] + seconds["imap sizes"] + seconds["imap fetch"]
-    inside = seconds["store.take"] + seconds["enqueue"] + seconds["done (UID MOVE)"]
+    take = seconds["store.take_many"]  # messages taken alone again are inside it
+    inside = take + seconds["enqueue"] + seconds["done (UID MOVE)"]
     parts = {
         "IMAP fetch": imap,
         "waiting for parse": seconds["batch"] - inside,
-        "store.take": seconds["store.take"],
+        "store (grouped takes)": take,
         "enqueue": seconds["enqueue"],
         "UID MOVE": seconds["done (UID MOVE)"],
         "other": total_s - imap - seconds["batch"],
@@ -670,8 +665,10 @@ def _stage_line(stages: Stages, total_s: float, messages: int) -> str:
         f"{name} {part:.1f} ({part / messages * 1000:.2f} ms/msg)" for name, part in parts.items()
     )
     return (
-        f"{shown}; UID MOVE is SELECT {seconds['imap select']:.1f} + MOVE"
-        f" {seconds['imap move']:.1f}; parse span in the workers {seconds['parse']:.1f}"
+        f"{shown}; UID MOVE is epoch check {seconds['imap epoch check']:.1f}"
+        f" (of which SELECT {seconds['imap select']:.1f}) + MOVE {seconds['imap move']:.1f};"
+        f" {stages.calls['store.take_many']} store transactions;"
+        f" parse span in the workers {seconds['parse']:.1f}"
     )
 
 

@@ -151,16 +151,14 @@ def transport(settings: Settings) -> Transport:
     return SmtpSender(parse_smtp_url(settings.smtp_url.get_secret_value()))
 
 
-async def run_intake(
-    settings: Settings, store: CaseStore, redis: ArqRedis | None, *, watch: bool
-) -> None:
-    """Watch (or drain) the mailbox into the store, acknowledging what deserves it."""
+def build_intake(settings: Settings, store: CaseStore, redis: ArqRedis | None) -> Intake:
+    """The intake loop as the settings make it: triage, parse workers, acknowledgments."""
 
     async def announce(outgoing_id: int) -> None:
         if redis is not None:
             await enqueue_delivery(redis, outgoing_id)
 
-    intake = Intake(
+    return Intake(
         store,
         settings.triage_context(),
         redis=redis,
@@ -168,6 +166,13 @@ async def run_intake(
         responder=Acknowledger(desk(settings)),
         on_outgoing=announce,
     )
+
+
+async def run_intake(
+    settings: Settings, store: CaseStore, redis: ArqRedis | None, *, watch: bool
+) -> None:
+    """Watch (or drain) the mailbox into the store, acknowledging what deserves it."""
+    intake = build_intake(settings, store, redis)
     source = mail_source(settings)
     try:
         stats = await intake.run(source, watch=watch)

@@ -28,7 +28,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from intake.calendar import local_date
 from intake.case.effects import Responder
 from intake.case.outcomes import TakeOutcome, TakeStatus
-from intake.case.store import CaseStore
+from intake.case.store import CaseStore, Taking
 from intake.queue.checks import enqueue_check
 from intake.report import MailReport, read_mail
 from intake.sources.base import Incoming, MailSource
@@ -37,6 +37,8 @@ from intake.triage.context import TriageContext
 log = structlog.get_logger(__name__)
 
 _MAX_FAILURES = 3
+# Most messages taken in one transaction (one commit, one fsync on SQLite)
+_GROUP_MAX = 100
 _RETRY_DELAY_S = 1.0
 _MAX_RETRY_DELAY_S = 60.0
 # Errors that say the store (not the message) is at fault: wait and read the mailbox again.
@@ -158,26 +160,36 @@ class Intake:
         held: list[tuple[Incoming, str]] = []
         placements: list[tuple[int, int]] = []
         outgoing: list[int] = []
-        for item, read in zip(batch, reads, strict=True):
-            report = await read
-            outcome = await self._take(item, report, now)
-            self.stats.outcomes[outcome.status.value] += 1
-            log.info(
-                "message taken",
-                ref=item.ref,
-                message_id=report.message_id,
-                case_id=outcome.case_id,
-                outcome=outcome.status.value,
-                kind=report.kind.value,
-                queue=report.queue.value,
-            )
-            if outcome.status is TakeStatus.QUARANTINED:
-                held.append((item, report.reasons[0] if report.reasons else "quarantined"))
-            else:
-                done.append(item)
-            if outcome.case_id is not None and outcome.version is not None:
-                placements.append((outcome.case_id, outcome.version))
-            outgoing.extend(outcome.outgoing)
+        start = 0
+        while start < len(batch):
+            # Wait for the next report in order, then take it together with every later
+            # one already read: one transaction for the group, as large as parsing got
+            # ahead of storing, so a slow store commits less often, never later.
+            await asyncio.wait([reads[start]])
+            end = start + 1
+            while end < len(batch) and end - start < _GROUP_MAX and reads[end].done():
+                end += 1
+            items, reports = batch[start:end], [read.result() for read in reads[start:end]]
+            outcomes = await self._take_group(items, reports, now)
+            for item, report, outcome in zip(items, reports, outcomes, strict=True):
+                self.stats.outcomes[outcome.status.value] += 1
+                log.info(
+                    "message taken",
+                    ref=item.ref,
+                    message_id=report.message_id,
+                    case_id=outcome.case_id,
+                    outcome=outcome.status.value,
+                    kind=report.kind.value,
+                    queue=report.queue.value,
+                )
+                if outcome.status is TakeStatus.QUARANTINED:
+                    held.append((item, report.reasons[0] if report.reasons else "quarantined"))
+                else:
+                    done.append(item)
+                if outcome.case_id is not None and outcome.version is not None:
+                    placements.append((outcome.case_id, outcome.version))
+                outgoing.extend(outcome.outgoing)
+            start = end
         if self.redis is not None:
             for case_id, version in placements:
                 await enqueue_check(self.redis, case_id, version)
@@ -188,6 +200,30 @@ class Intake:
             await source.done(done)
         for item, reason in held:
             await source.quarantine(item, reason)
+
+    async def _take_group(
+        self, items: Sequence[Incoming], reports: Sequence[MailReport], now: datetime
+    ) -> list[TakeOutcome]:
+        """Take a group in one transaction; a message that failed in it is taken again
+        alone (a lost race then finds its duplicate; a real failure is retried and held)."""
+        try:
+            results = await self.store.take_many(
+                [
+                    Taking(item.raw, report, item.ref)
+                    for item, report in zip(items, reports, strict=True)
+                ],
+                now=now,
+                responder=self.responder,
+            )
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable from exc
+        outcomes: list[TakeOutcome] = []
+        for item, report, result in zip(items, reports, results, strict=True):
+            if isinstance(result, Exception):
+                log.info("message taken alone", ref=item.ref, error=type(result).__name__)
+                result = await self._take(item, report, now)
+            outcomes.append(result)
+        return outcomes
 
     async def _read(self, item: Incoming, now: datetime) -> MailReport:
         if self._pool is None:

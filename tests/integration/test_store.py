@@ -16,16 +16,18 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from intake.calendar import WorkCalendar, local_date
+from intake.case import store as store_module
 from intake.case import tables as t
 from intake.case.migrate import upgrade
-from intake.case.outcomes import TakeStatus
-from intake.case.store import CaseStore, Placement, connect
+from intake.case.outcomes import TakeOutcome, TakeStatus
+from intake.case.store import CaseStore, Placement, Taking, connect
 from intake.codes import CaseStatus, EventKind, Flag, Kind, Queue
 from intake.parse.limits import ParseLimits
 from intake.queue.priority import priority, risk_score
@@ -631,6 +633,59 @@ async def test_two_messages_for_one_new_coi_open_one_case(store_url: str, store:
         assert sorted(e.kind for e in events) == ["received", "reply_attached"]
     counts = await row_counts(store)
     assert (counts["cases"], counts["messages"], counts["events"]) == (5, 10, 10)
+
+
+async def test_a_group_is_taken_in_one_transaction_in_order(store: CaseStore) -> None:
+    """A group of messages, a duplicate and a reply among them, is taken in order at once."""
+    first = notification(serial_coi(1), attachments=(BL,))
+    reply = notification(serial_coi(1), attachments=(INVOICE,))
+    group = [
+        Taking(raw, report, f"g/{n}")
+        for n, (raw, report) in enumerate(
+            [first, notification(serial_coi(2)), first, reply, notification(serial_coi(3))]
+        )
+    ]
+    results = await store.take_many(group, now=NOW)
+    statuses = [r.status for r in results if isinstance(r, TakeOutcome)]
+    assert statuses == [
+        TakeStatus.NEW_CASE,
+        TakeStatus.NEW_CASE,
+        TakeStatus.DUPLICATE,
+        TakeStatus.ATTACHED,
+        TakeStatus.NEW_CASE,
+    ]
+    counts = await row_counts(store)
+    assert (counts["cases"], counts["messages"], counts["events"]) == (3, 4, 4)
+
+
+async def test_a_failing_message_rolls_back_only_itself(
+    store: CaseStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A message whose take fails half-way leaves no row, and the rest of its group commits."""
+    mails = [notification(serial_coi(n)) for n in range(3)]
+    doomed = mails[1][1].sha256
+    real = store_module.take_in_session
+
+    def failing(session: Session, **kwargs: Any) -> TakeOutcome:
+        outcome = real(session, **kwargs)  # every row of the message is written first
+        if kwargs["report"].sha256 == doomed:
+            raise RuntimeError("injected failure after the writes")
+        return outcome
+
+    monkeypatch.setattr(store_module, "take_in_session", failing)
+    results = await store.take_many(
+        [Taking(raw, report, f"f/{n}") for n, (raw, report) in enumerate(mails)], now=NOW
+    )
+    assert isinstance(results[1], RuntimeError)
+    assert [r.status for r in (results[0], results[2]) if isinstance(r, TakeOutcome)] == [
+        TakeStatus.NEW_CASE,
+        TakeStatus.NEW_CASE,
+    ]
+    counts = await row_counts(store)
+    assert (counts["cases"], counts["messages"], counts["raw_messages"]) == (2, 2, 2)
+    monkeypatch.setattr(store_module, "take_in_session", real)
+    again = await store.take(mails[1][0], mails[1][1], source_ref="f/1", now=NOW)
+    assert again.status is TakeStatus.NEW_CASE
 
 
 # -- reading ----------------------------------------------------------------------------------

@@ -148,3 +148,18 @@ def test_fetched_bodies_keeps_bytes_and_skips_unsolicited_lines() -> None:
 def test_encode_mailbox(name: str, encoded: str) -> None:
     """Mailbox names are sent in modified UTF-7 (RFC 3501), quoted."""
     assert wire.encode_mailbox(name) == encoded
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ([b"INBOX (UIDVALIDITY 1795273705)", b"STATUS completed"], 1795273705),
+        ([b'"Mijn map" (MESSAGES 3 UIDVALIDITY 42 UIDNEXT 7)'], 42),
+        ([b"INBOX (MESSAGES 3)"], None),
+        ([b"OK [UIDVALIDITY 9] in a SELECT answer, not a STATUS one"], None),
+        ([b"INBOX (UIDVALIDITY 12345678901)"], None),
+    ],
+)
+def test_status_uidvalidity(lines: list[bytes], expected: int | None) -> None:
+    """The UIDVALIDITY of a STATUS answer is read from its list, and nothing else is."""
+    assert wire.status_uidvalidity(lines) == expected

@@ -59,6 +59,15 @@ _CLOSED = frozenset({CaseStatus.DECIDED.value, CaseStatus.CLOSED.value})
 
 
 @dataclass(frozen=True, slots=True)
+class Taking:
+    """A message to take: its bytes, what triage made of it, where it came from."""
+
+    raw: bytes
+    report: MailReport
+    source_ref: str
+
+
+@dataclass(frozen=True, slots=True)
 class Decided:
     """A recorded decision and the mail it queued (if any)."""
 
@@ -205,6 +214,49 @@ class CaseStore:
                 if "locked" not in str(exc) or attempt == _RACE_RETRIES - 1:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def take_many(
+        self,
+        items: Sequence[Taking],
+        *,
+        now: datetime,
+        responder: Responder | None = None,
+    ) -> list[TakeOutcome | Exception]:
+        """Take several messages in one transaction, each in a savepoint of its own.
+
+        One commit (one fsync on SQLite) serves the whole group. A message that fails
+        rolls back only its savepoint and gets its exception in its place of the result,
+        for the caller to take it again alone (a unique-key race) or to retry and hold it;
+        the others commit. An unavailable store fails the whole call.
+        """
+        work = partial(_take_each, items=items, now=now, responder=responder, store=self)
+        for attempt in range(_RACE_RETRIES):
+            try:
+                return await self._transact(work)
+            except OperationalError as exc:
+                if "locked" not in str(exc) or attempt == _RACE_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _take_one(
+        self,
+        session: Session,
+        item: Taking,
+        *,
+        now: datetime,
+        responder: Responder | None,
+    ) -> TakeOutcome:
+        return take_in_session(
+            session,
+            raw=item.raw,
+            report=item.report,
+            body_hash=body_sha256(item.raw),
+            source_ref=item.source_ref,
+            now=now,
+            responder=responder,
+            replaying=None,
+            calendar=self.calendar,
+        )
 
     async def _transact(self, work: Callable[[Session], T]) -> T:
         """``work`` in one transaction: on SQLite whole in a worker thread on the
@@ -507,6 +559,26 @@ class CaseStore:
         """How many messages the store holds."""
         async with self._sessions() as session:
             return int(await session.scalar(select(func.count()).select_from(t.Message)) or 0)
+
+
+def _take_each(
+    session: Session,
+    *,
+    items: Sequence[Taking],
+    now: datetime,
+    responder: Responder | None,
+    store: CaseStore,
+) -> list[TakeOutcome | Exception]:
+    results: list[TakeOutcome | Exception] = []
+    for item in items:
+        try:
+            with session.begin_nested():
+                results.append(store._take_one(session, item, now=now, responder=responder))
+        except OperationalError:
+            raise  # the store, not the message: the whole group fails
+        except Exception as exc:  # this message only; its savepoint is rolled back
+            results.append(exc)
+    return results
 
 
 def _due(now: datetime, lease_s: float) -> Any:

@@ -169,6 +169,8 @@ class ImapSource:
         self._config = config
         self._ssl_context = ssl_context
         self._session: _Session | None = None
+        # A second session that never selects the mailbox, for the epoch check before moves
+        self._probe: _Session | None = None
         self._uidvalidity: int | None = None
         self._closed = False
         self._lock = asyncio.Lock()  # one exchange with the server at a time
@@ -353,9 +355,7 @@ class ImapSource:
                 reused = self._has_live_session()
                 try:
                     session = await self._ensure_session()
-                    # SELECT again for a fresh UIDVALIDITY: a ref of an old epoch must
-                    # never move the new message that now has its UID.
-                    await self._select(session)
+                    await self._check_epoch(session)
                     uids = self._current_uids(items, session)
                     if uids:
                         await self._move_uids(session, uids, folder, keyword)
@@ -364,6 +364,35 @@ class ImapSource:
                     await self._drop()
                     if not reused:
                         raise
+
+    async def _check_epoch(self, session: _Session) -> None:
+        """Make sure the session's UIDVALIDITY is the mailbox's current one before a move
+        by UID: a ref of an old epoch must never move the new message that now has its UID.
+
+        A mailbox re-created under a selected session can go unnoticed by that session
+        (Dovecot on Maildir then moves the new messages, and answers STATUS from the old
+        view), so a second session that never selects the mailbox asks STATUS, which
+        reads the current index in well under a millisecond; a SELECT of a large mailbox
+        re-reads the whole folder (about 190 ms for 10,000 messages). Only when the epochs
+        differ, or the second session cannot answer, is the mailbox selected again.
+        """
+        current: int | None = None
+        try:
+            probe = self._probe
+            if probe is None or probe.lost.is_set():
+                if probe is not None:
+                    await self._release(probe)
+                probe = self._probe = await self._connect(primary=False)
+            reply = await self._command(
+                probe,
+                probe.client.status(wire.encode_mailbox(self._config.mailbox), "(UIDVALIDITY)"),
+            )
+            current = wire.status_uidvalidity(reply.lines) if reply.ok else None
+        except (ImapError, *_NETWORK_ERRORS, TimeoutError) as exc:
+            self._log.debug("imap.probe_failed", error=str(exc))
+        if current is not None and current == session.uidvalidity:
+            return
+        await self._select(session)
 
     def _current_uids(self, items: Sequence[Incoming], session: _Session) -> list[int]:
         """UIDs of the items that belong to this mailbox and its current UIDVALIDITY."""
@@ -418,7 +447,7 @@ class ImapSource:
             raise ImapConnectionError("The IMAP source is closed.", host=self._config.host)
         return await self._connect()
 
-    async def _connect(self) -> _Session:
+    async def _connect(self, *, primary: bool = True) -> _Session:
         config = self._config
         session = _Session()
         client = session.client = _Client(
@@ -436,6 +465,8 @@ class ImapSource:
             await self._login(session)
             await self._call(session, client.protocol.capability())
             session.capabilities = frozenset(c.upper() for c in client.protocol.capabilities)
+            if not primary:
+                return session
             for folder in (config.processed_folder, config.quarantine_folder):
                 await self._create_folder(session, folder)
             await self._select(session)
@@ -551,9 +582,16 @@ class ImapSource:
     async def close(self) -> None:
         """Log out (with a deadline) and drop the connection; never raises."""
         self._closed = True
+        probe, self._probe = self._probe, None
+        if probe is not None:
+            await self._logout(probe)
         session, self._session = self._session, None
         if session is None:
             return
+        await self._logout(session)
+
+    async def _logout(self, session: _Session) -> None:
+        """Log out with a deadline, then let go of the connection; never raises."""
         try:
             if session.idle_task is not None and not session.lost.is_set():
                 session.client.idle_done()

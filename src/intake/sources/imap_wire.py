@@ -18,6 +18,7 @@ _FETCH_START = re.compile(rb"^\d+ FETCH \(")
 _UID = re.compile(rb"\bUID (\d{1,10})\b")
 _SIZE = re.compile(rb"\bRFC822\.SIZE (\d{1,12})\b")
 _UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d{1,10})\]")
+_STATUS_UIDVALIDITY = re.compile(rb"[( ]UIDVALIDITY (\d{1,10})[) ]")
 _CODE = re.compile(rb"^(?:OK |NO |BAD )?\[([A-Z][A-Z0-9-]{0,40})[\] ]")
 _MAX_REF_CHARS = 1024
 _MAX_UID = 2**32 - 1
@@ -88,6 +89,15 @@ def select_uidvalidity(lines: Sequence[Line]) -> int | None:
     """The UIDVALIDITY a ``SELECT`` answer reports, if any."""
     for line in lines:
         found = _UIDVALIDITY.search(bytes(line))
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def status_uidvalidity(lines: Sequence[Line]) -> int | None:
+    """The UIDVALIDITY a ``STATUS mailbox (UIDVALIDITY)`` answer reports, if any."""
+    for line in lines:
+        found = _STATUS_UIDVALIDITY.search(bytes(line))
         if found:
             return int(found.group(1))
     return None
