@@ -25,6 +25,8 @@ import structlog
 from arq.connections import ArqRedis
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from intake.auth.verdict import SenderVerdict
+from intake.auth.verify import SenderAuthenticator
 from intake.calendar import local_date
 from intake.case.effects import Responder
 from intake.case.outcomes import TakeOutcome, TakeStatus
@@ -56,13 +58,17 @@ def _init_worker(context: TriageContext) -> None:
     _WORKER_CONTEXT = context
 
 
-def _read_in_worker(raw: bytes, ref: str, now: datetime) -> MailReport:
+def _read_in_worker(
+    raw: bytes, ref: str, now: datetime, sender: SenderVerdict | None
+) -> MailReport:
     assert _WORKER_CONTEXT is not None, "worker process started without a context"
-    return read_mail(raw, source=ref, context=_at(_WORKER_CONTEXT, now))
+    return read_mail(raw, source=ref, context=_at(_WORKER_CONTEXT, now, sender))
 
 
-def _at(context: TriageContext, now: datetime) -> TriageContext:
-    return replace(context, now=now, reference_day=local_date(now))
+def _at(
+    context: TriageContext, now: datetime, sender: SenderVerdict | None = None
+) -> TriageContext:
+    return replace(context, now=now, reference_day=local_date(now), sender=sender)
 
 
 def _discard(reads: Sequence[asyncio.Future[MailReport]]) -> None:
@@ -101,10 +107,13 @@ class Intake:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         responder: Responder | None = None,
         on_outgoing: Callable[[int], Awaitable[None]] | None = None,
+        authenticator: SenderAuthenticator | None = None,
     ) -> None:
         """``responder`` plans the automatic answer of each message (in its transaction);
-        ``on_outgoing`` is told each planned mail's id after the commit (to send it soon)."""
+        ``on_outgoing`` is told each planned mail's id after the commit (to send it soon);
+        ``authenticator`` checks each sender (DNS) before triage, which gets its verdict."""
         self.store = store
+        self.authenticator = authenticator
         self.responder = responder
         self.on_outgoing = on_outgoing
         self.context = context
@@ -190,10 +199,14 @@ class Intake:
             await source.quarantine(item, reason)
 
     async def _read(self, item: Incoming, now: datetime) -> MailReport:
+        # The DNS look-ups of each message run while the others are parsed and stored.
+        sender = await self.authenticator.verify(item.raw) if self.authenticator else None
         if self._pool is None:
-            return read_mail(item.raw, source=item.ref, context=_at(self.context, now))
+            return read_mail(item.raw, source=item.ref, context=_at(self.context, now, sender))
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, _read_in_worker, item.raw, item.ref, now)
+        return await loop.run_in_executor(
+            self._pool, _read_in_worker, item.raw, item.ref, now, sender
+        )
 
     async def _take(self, item: Incoming, report: MailReport, now: datetime) -> TakeOutcome:
         """Take one message; a failure of this message (not of the store) is retried, then
