@@ -33,8 +33,13 @@ def _suffixes() -> PublicSuffixList:
 def organizational_domain(domain: str) -> str:
     """The registered domain of ``domain`` (``mail.importer.co.uk`` → ``importer.co.uk``)."""
     clean = domain.lower().strip().rstrip(".")
-    found = _suffixes().get_sld(clean, strict=False) if clean else None
-    return str(found) if found else clean
+    if not clean:
+        return clean
+    # An unlisted top-level domain is a public suffix of one label (the list's "*" rule).
+    suffix = str(_suffixes().get_tld(clean) or clean.rpartition(".")[2])
+    labels = clean.split(".")
+    keep = suffix.count(".") + 2
+    return clean if len(labels) <= keep else ".".join(labels[-keep:])
 
 
 def aligned(identifier: str, from_domain: str, *, strict: bool) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import warnings
 from collections.abc import Collection
 from email.message import Message
 from email.parser import BytesHeaderParser
@@ -25,7 +26,6 @@ from email.utils import getaddresses
 from typing import Any
 
 import dkim
-import spf
 import structlog
 
 from intake.auth import dmarc
@@ -33,6 +33,13 @@ from intake.auth.resolver import DnsTempError, Resolver
 from intake.auth.trusted import Delivery, TrustedResults, trusted_delivery, trusted_results
 from intake.auth.verdict import AuthResult, SenderVerdict, VerdictSource
 from intake.parse.prescan import header_block_end
+
+with warnings.catch_warnings():
+    # pyspf 2.0.14's docstrings hold invalid escapes: a DeprecationWarning (SyntaxWarning
+    # from Python 3.12) when the module is first compiled
+    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore", SyntaxWarning)
+    import spf
 
 log = structlog.get_logger(__name__)
 
@@ -266,7 +273,9 @@ def _verify_signatures(
             results.append((AuthResult.PASS if good else AuthResult.FAIL, domain.lower()))
         except _KeyUnavailableError:
             results.append((AuthResult.TEMPERROR, _domain_of(checker)))
-        except dkim.DKIMException:
+        except dkim.ValidationError:  # body hash mismatch, expired: the signature is bad
+            results.append((AuthResult.FAIL, _domain_of(checker)))
+        except dkim.DKIMException:  # no key published, a malformed key or signature
             results.append((AuthResult.PERMERROR, _domain_of(checker)))
     return results
 
