@@ -20,13 +20,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import structlog
 from arq.connections import ArqRedis
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from intake.auth.verdict import SenderVerdict
-from intake.auth.verify import SenderAuthenticator
 from intake.calendar import local_date
 from intake.case.effects import Responder
 from intake.case.outcomes import TakeOutcome, TakeStatus
@@ -35,6 +35,11 @@ from intake.queue.checks import enqueue_check
 from intake.report import MailReport, read_mail
 from intake.sources.base import Incoming, MailSource
 from intake.triage.context import TriageContext
+
+if TYPE_CHECKING:
+    # The parsing worker processes import this module; dkimpy, pyspf and dnspython are
+    # only needed by the process that checks senders.
+    from intake.auth.verify import SenderAuthenticator
 
 log = structlog.get_logger(__name__)
 
