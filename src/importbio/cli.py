@@ -560,6 +560,42 @@ def outbox_retry(outgoing: Annotated[int, typer.Argument(help="The mail's number
 
 
 @app.command()
+def sampling(
+    year: Annotated[
+        int | None,
+        typer.Option(min=2000, max=2999, help="The calendar year (default: this year)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
+) -> None:
+    """Sampling shares of the extra controls: per table row, achieved beside required."""
+    from datetime import date
+
+    from importbio.runtime import open_store
+    from importbio.sampling_view import render_shares, share_summary
+    from importbio.settings import extra_controls_tables
+
+    settings = _settings()
+    chosen = year or datetime.now(BRUSSELS).year
+    table = extra_controls_tables(settings.rules_dir).for_day(date(chosen, 12, 31))
+    # an older table keeps applying until a newer one is loaded, as in triage
+    rows = table.rows if table is not None else ()
+    note = f"table {table.year}" if table is not None else "no table loaded"
+
+    async def main() -> list[Any]:
+        store = await open_store(settings, migrate=False)
+        try:
+            return await store.sampling_shares(chosen, rows)
+        finally:
+            await store.close()
+
+    shares = _run(main())
+    if as_json:
+        typer.echo(json.dumps([share_summary(s) for s in shares], ensure_ascii=False))
+    else:
+        typer.echo(render_shares(chosen, shares, table_note=note))
+
+
+@app.command()
 def config() -> None:
     """The effective settings, secrets masked."""
     settings = _settings()

@@ -19,6 +19,8 @@ from arq.connections import ArqRedis, RedisSettings
 from arq.worker import Worker
 
 from importbio.settings import Settings
+from intake.auth.resolver import CachingResolver, DnsPythonResolver
+from intake.auth.verify import SenderAuthenticator
 from intake.calendar import WorkCalendar
 from intake.case.migrate import current_head, upgrade
 from intake.case.store import CaseStore, connect
@@ -151,6 +153,19 @@ def transport(settings: Settings) -> Transport:
     return SmtpSender(parse_smtp_url(settings.smtp_url.get_secret_value()))
 
 
+def authenticator(settings: Settings) -> SenderAuthenticator | None:
+    """The sender checks the settings ask for, on the system's DNS with a cache."""
+    if not settings.auth_verify:
+        return None
+    resolver = CachingResolver(DnsPythonResolver(timeout_s=settings.auth_dns_timeout_s))
+    return SenderAuthenticator(
+        resolver,
+        trusted_ids=settings.trusted_authserv_ids(),
+        timeout_s=settings.auth_dns_timeout_s,
+        max_message_bytes=settings.max_message_bytes,
+    )
+
+
 def build_intake(settings: Settings, store: CaseStore, redis: ArqRedis | None) -> Intake:
     """The intake loop as the settings make it: triage, parse workers, acknowledgments."""
 
@@ -165,6 +180,7 @@ def build_intake(settings: Settings, store: CaseStore, redis: ArqRedis | None) -
         parse_workers=settings.parse_workers,
         responder=Acknowledger(desk(settings)),
         on_outgoing=announce,
+        authenticator=authenticator(settings),
     )
 
 

@@ -117,6 +117,37 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(
         default=64 * 1024 * 1024, gt=0, description="Largest message read whole."
     )
+    # -- sender authentication --
+    auth_verify: bool = Field(
+        default=True,
+        description="Verify each sender's DKIM, SPF and DMARC alignment before triage (DNS).",
+    )
+    auth_trusted_authserv_ids: str = Field(
+        default="",
+        description=(
+            "authserv-id(s) of the desk's own mail server (comma-separated): its "
+            "Authentication-Results and Received headers are trusted, all others ignored."
+        ),
+    )
+    auth_dns_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="Time the sender checks of one message may take, DNS look-ups included.",
+    )
+
+    @field_validator("auth_trusted_authserv_ids")
+    @classmethod
+    def _check_authserv_ids(cls, value: str) -> str:
+        for item in (part.strip() for part in value.split(",")):
+            if item and not all(c.isalnum() or c in ".-_" for c in item):
+                raise ValueError(f"'{item}' is not a host name")
+        return value
+
+    def trusted_authserv_ids(self) -> frozenset[str]:
+        """The configured authserv-ids, lower case."""
+        parts = self.auth_trusted_authserv_ids.split(",")
+        return frozenset(p.strip().lower() for p in parts if p.strip())
 
     @field_validator("rules_dir", mode="before")
     @classmethod

@@ -116,6 +116,10 @@ class Flag(StrEnum):
     HEADER_TRUNCATED = "header_truncated"
     NO_SENDER = "no_sender"
     MAILING_LIST = "mailing_list"
+    # the sender's authentication (DKIM, SPF, DMARC)
+    SENDER_UNVERIFIED = "sender_unverified"
+    # the case store's yearly sampling shares
+    SAMPLING_RECOMMENDED = "sampling_recommended"
 
 
 class CaseStatus(StrEnum):

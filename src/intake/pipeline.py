@@ -20,11 +20,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import structlog
 from arq.connections import ArqRedis
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from intake.auth.verdict import SenderVerdict
 from intake.calendar import local_date
 from intake.case.effects import Responder
 from intake.case.outcomes import TakeOutcome, TakeStatus
@@ -33,6 +35,11 @@ from intake.queue.checks import enqueue_check
 from intake.report import MailReport, read_mail
 from intake.sources.base import Incoming, MailSource
 from intake.triage.context import TriageContext
+
+if TYPE_CHECKING:
+    # The parsing worker processes import this module; dkimpy, pyspf and dnspython are
+    # only needed by the process that checks senders.
+    from intake.auth.verify import SenderAuthenticator
 
 log = structlog.get_logger(__name__)
 
@@ -58,13 +65,17 @@ def _init_worker(context: TriageContext) -> None:
     _WORKER_CONTEXT = context
 
 
-def _read_in_worker(raw: bytes, ref: str, now: datetime) -> MailReport:
+def _read_in_worker(
+    raw: bytes, ref: str, now: datetime, sender: SenderVerdict | None
+) -> MailReport:
     assert _WORKER_CONTEXT is not None, "worker process started without a context"
-    return read_mail(raw, source=ref, context=_at(_WORKER_CONTEXT, now))
+    return read_mail(raw, source=ref, context=_at(_WORKER_CONTEXT, now, sender))
 
 
-def _at(context: TriageContext, now: datetime) -> TriageContext:
-    return replace(context, now=now, reference_day=local_date(now))
+def _at(
+    context: TriageContext, now: datetime, sender: SenderVerdict | None = None
+) -> TriageContext:
+    return replace(context, now=now, reference_day=local_date(now), sender=sender)
 
 
 def _discard(reads: Sequence[asyncio.Future[MailReport]]) -> None:
@@ -103,10 +114,13 @@ class Intake:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         responder: Responder | None = None,
         on_outgoing: Callable[[int], Awaitable[None]] | None = None,
+        authenticator: SenderAuthenticator | None = None,
     ) -> None:
         """``responder`` plans the automatic answer of each message (in its transaction);
-        ``on_outgoing`` is told each planned mail's id after the commit (to send it soon)."""
+        ``on_outgoing`` is told each planned mail's id after the commit (to send it soon);
+        ``authenticator`` checks each sender (DNS) before triage, which gets its verdict."""
         self.store = store
+        self.authenticator = authenticator
         self.responder = responder
         self.on_outgoing = on_outgoing
         self.context = context
@@ -226,10 +240,14 @@ class Intake:
         return outcomes
 
     async def _read(self, item: Incoming, now: datetime) -> MailReport:
+        # The DNS look-ups of each message run while the others are parsed and stored.
+        sender = await self.authenticator.verify(item.raw) if self.authenticator else None
         if self._pool is None:
-            return read_mail(item.raw, source=item.ref, context=_at(self.context, now))
+            return read_mail(item.raw, source=item.ref, context=_at(self.context, now, sender))
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, _read_in_worker, item.raw, item.ref, now)
+        return await loop.run_in_executor(
+            self._pool, _read_in_worker, item.raw, item.ref, now, sender
+        )
 
     async def _take(self, item: Incoming, report: MailReport, now: datetime) -> TakeOutcome:
         """Take one message; a failure of this message (not of the store) is retried, then

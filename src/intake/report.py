@@ -11,6 +11,7 @@ import hashlib
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from intake.auth.verdict import AuthResult, VerdictSource
 from intake.codes import DocRole, FileType, Flag, Kind, Queue
 from intake.parse.budget import BudgetExceeded, cpu_budget
 from intake.parse.mail import ParsedMail, Problem
@@ -42,6 +43,22 @@ class BounceOut(BaseModel):
     status: str
     diagnostic: str
     original_message_id: str | None
+
+
+class SenderAuthOut(BaseModel):
+    """The verdict on the sender's authentication (DKIM, SPF, DMARC)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dkim: AuthResult
+    spf: AuthResult
+    dmarc: AuthResult
+    source: VerdictSource
+    from_domain: str
+    dkim_domains: list[str]
+    spf_domain: str
+    verified: bool  # False when the sender demonstrably failed
+    detail: str
 
 
 class ExtraControlsOut(BaseModel):
@@ -103,6 +120,8 @@ class MailReport(BaseModel):
     references: list[str]
     # lower-case names; absent from reports stored before the field existed
     machine_headers: dict[str, str] = Field(default_factory=dict)
+    # absent when the sender was not checked (and from reports stored before)
+    sender_auth: SenderAuthOut | None = None
 
     def to_json(self) -> str:
         """One line of JSON, with the public field names."""
@@ -245,4 +264,19 @@ def build_report(source: str, mail: ParsedMail, result: Triage) -> MailReport:
         in_reply_to=list(mail.in_reply_to),
         references=list(mail.references),
         machine_headers={k: mail.headers[k] for k in MACHINE_HEADERS if k in mail.headers},
+        sender_auth=(
+            SenderAuthOut(
+                dkim=result.sender.dkim,
+                spf=result.sender.spf,
+                dmarc=result.sender.dmarc,
+                source=result.sender.source,
+                from_domain=result.sender.from_domain,
+                dkim_domains=list(result.sender.dkim_domains),
+                spf_domain=result.sender.spf_domain,
+                verified=not result.sender.failed,
+                detail=result.sender.detail,
+            )
+            if result.sender is not None
+            else None
+        ),
     )

@@ -105,6 +105,19 @@ def _sender_refusal(report: MailReport, desk: Desk) -> str | None:
     return None
 
 
+def _authentication_refusal(report: MailReport) -> str | None:
+    # An unverified sender may be forged, and its Reply-To is the forger's to choose: an
+    # acknowledgment (even one without case details) would be backscatter to whoever's
+    # address was used, or would tell a stranger that the desk holds the case. The
+    # officer sees why and answers by hand, after checking who wrote.
+    if Flag.SENDER_UNVERIFIED in report.flags:
+        return (
+            "The sender failed authentication (DKIM, SPF or DMARC): "
+            "no automatic answer with case details; an officer answers."
+        )
+    return None
+
+
 def auto_reply_allowed(
     report: MailReport, desk: Desk, *, sent_today_to_sender: int
 ) -> tuple[bool, str]:
@@ -118,6 +131,7 @@ def auto_reply_allowed(
         or _header_refusal(report)
         or _loop_refusal(report, desk)
         or _sender_refusal(report, desk)
+        or _authentication_refusal(report)
     )
     if refusal is None and recipient_for(report, desk) is None:
         refusal = "The mail has no valid address to answer."

@@ -8,6 +8,7 @@ from datetime import datetime
 import structlog
 
 from intake.case.effects import CaseSnapshot, PlannedMail
+from intake.codes import Flag
 from intake.report import MailReport
 from notify.addresses import is_machine_address, valid_address
 from notify.codes import Decision
@@ -95,10 +96,13 @@ class DecisionNotice:
         event_id: int,
         now: datetime,
     ) -> PlannedMail | None:
+        # A case a mail of an unverified sender joined is told at its From address only:
+        # a Reply-To is the easiest thing to forge.
+        unverified = Flag.SENDER_UNVERIFIED in case.flags
         recipient = next(
             (
                 a
-                for a in (case.reply_to, case.importer)
+                for a in ((case.importer,) if unverified else (case.reply_to, case.importer))
                 if a and valid_address(a) and not is_machine_address(a)
             ),
             None,

@@ -39,6 +39,8 @@ from intake.case import tables as t
 from intake.case.effects import DecisionMailer, Responder
 from intake.case.merge import settle
 from intake.case.outcomes import TakeOutcome
+from intake.case.sampling import Share
+from intake.case.sampling_tally import case_entries, record_decision, year_shares
 from intake.case.taking import (
     add_outgoing,
     clip,
@@ -52,6 +54,7 @@ from intake.codes import CaseStatus, EventKind, Flag, OutboxStatus, Queue
 from intake.parse.prescan import header_block_end
 from intake.queue.priority import priority, risk_score
 from intake.report import MailReport
+from intake.triage.rules.extra_controls import ExtraControlsRow
 
 _RACE_RETRIES = 8
 T = TypeVar("T")
@@ -415,6 +418,9 @@ class CaseStore:
             case.status = (CaseStatus.DECIDED if final else CaseStatus.WAITING).value
             case.updated_at = now
             await session.flush()
+            await session.run_sync(
+                lambda s: record_decision(s, case_id, decision, final=final, now=now)
+            )
             outgoing: int | None = None
             if mailer is not None:
                 planned = mailer(
@@ -554,6 +560,17 @@ class CaseStore:
         """One quarantined message."""
         async with self._sessions() as session:
             return await session.get(t.Quarantined, entry_id)
+
+    async def sampling_shares(self, year: int, rows: Sequence[ExtraControlsRow]) -> list[Share]:
+        """Each extra-controls row's achieved sampling share in ``year`` beside the required
+        one: the rows of ``rows`` (the year's table) and any other row counted that year."""
+        async with self._sessions() as session:
+            return await session.run_sync(lambda s: year_shares(s, year, rows))
+
+    async def case_sampling(self, case_id: int) -> list[tuple[t.SamplingEntry, t.SamplingRow]]:
+        """A case's counts under the extra-controls rows: recommended or not, and why."""
+        async with self._sessions() as session:
+            return await session.run_sync(lambda s: case_entries(s, case_id))
 
     async def message_count(self) -> int:
         """How many messages the store holds."""

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -48,6 +49,7 @@ ADDRESS_CHARS = 320  # an e-mail address (RFC 3696: 64 + 1 + 255)
 MESSAGE_ID_CHARS = 998  # the longest header line RFC 5322 allows
 SOURCE_REF_CHARS = 500
 CONTENT_TYPE_CHARS = 200
+PRODUCT_CHARS = 200  # a product name of the extra-controls table
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -225,3 +227,36 @@ class Outgoing(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_result: Mapped[str] = mapped_column(Text, default="")
+
+
+class SamplingRow(Base):
+    """A row of an extra-controls table in one calendar year (origin and product).
+
+    Its database row is also the lock that makes counting a new consignment and
+    recommending it for sampling one step: two intakes never both skip a sample.
+    """
+
+    __tablename__ = "sampling_rows"
+    __table_args__ = (UniqueConstraint("year", "origin", "product"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    year: Mapped[int] = mapped_column(Integer)
+    origin: Mapped[str] = mapped_column(String(2))
+    product: Mapped[str] = mapped_column(String(PRODUCT_CHARS))
+    min_share_pct: Mapped[int] = mapped_column(Integer)
+
+
+class SamplingEntry(Base):
+    """A consignment (case) counted under a sampling row, and what became of it."""
+
+    __tablename__ = "sampling_entries"
+    __table_args__ = (UniqueConstraint("row_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    row_id: Mapped[int] = mapped_column(ForeignKey("sampling_rows.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    recommended: Mapped[bool] = mapped_column(Boolean)
+    outcome: Mapped[str] = mapped_column(String(20))  # sampling.Outcome
+    reason: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -8,7 +8,7 @@ statement through aiosqlite), and on PostgreSQL through ``AsyncSession.run_sync`
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any, overload
 
 from sqlalchemy import func, or_, select, update
@@ -20,6 +20,7 @@ from intake.case import tables as t
 from intake.case.effects import CaseSnapshot, PlannedMail, Responder
 from intake.case.merge import CaseState, merge, open_case, settle
 from intake.case.outcomes import TakeOutcome, TakeStatus
+from intake.case.sampling_tally import count_case
 from intake.codes import CaseStatus, DocRole, EventKind, Flag, Kind, OutboxStatus, Queue
 from intake.report import MailReport
 
@@ -130,6 +131,9 @@ def take_in_session(
                     evidence=doc.evidence,
                 )
             )
+    if report.extra_controls and case.status not in _CLOSED:
+        rewritten = status is TakeStatus.NEW_CASE or changed
+        changed |= _count_for_sampling(session, case, report, data, today, now, rewritten)
     event = t.Event(
         case_id=case.id,
         kind=event_kind.value,
@@ -148,6 +152,37 @@ def take_in_session(
         if planned is not None:
             outgoing = (add_outgoing(session, planned, case.id, event.id, now),)
     return TakeOutcome(status, case.id, case.version if changed else None, outgoing)
+
+
+def _count_for_sampling(
+    session: Session,
+    case: t.Case,
+    report: MailReport,
+    data: dict[str, Any],
+    today: date,
+    now: datetime,
+    why_rewritten: bool,
+) -> bool:
+    """Count an extra-controls case under its rows, in this transaction, and put the
+    recommendation and its figures in the case's reasons; True when the case changed."""
+    counted = count_case(
+        session, case.id, report.extra_controls, year=(case.eta or today).year, now=now
+    )
+    if counted.new_reasons:
+        data["sampling"] = list(counted.new_reasons)
+    # ``why`` was just written from the queue rule alone, or still holds earlier reasons
+    shown = counted.reasons if why_rewritten else counted.new_reasons
+    if shown:
+        case.why = " ".join((case.why, *shown)).strip()
+    if not counted.recommended or Flag.SAMPLING_RECOMMENDED.value in case.flags:
+        return False
+    case.flags = [*case.flags, Flag.SAMPLING_RECOMMENDED.value]
+    if why_rewritten:
+        return False
+    case.version += 1
+    if case.status == CaseStatus.QUEUED.value:
+        case.status = CaseStatus.NEW.value
+    return True
 
 
 def _note_bounce(session: Session, report: MailReport, case: t.Case, now: datetime) -> None:

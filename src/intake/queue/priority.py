@@ -22,6 +22,8 @@ _RISK_POINTS: dict[Flag, int] = {
     Flag.PROFORMA_INVOICE: 10,
     Flag.COI_NOT_IN_SUBJECT: 5,
     Flag.DOCUMENTS_IN_TRACES: 5,
+    Flag.SENDER_UNVERIFIED: 30,
+    Flag.SAMPLING_RECOMMENDED: 10,
 }
 _MAX_RISK = 999
 _EPOCH = date(2000, 1, 1)

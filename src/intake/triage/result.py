@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from intake.auth.verdict import SenderVerdict
 from intake.codes import DocRole, FileType, Flag, Kind, Queue
 from intake.parse.mail import DeliveryReport
 
@@ -48,3 +49,4 @@ class Triage:
     reasons: tuple[str, ...]
     bounce: DeliveryReport | None = None
     extra_controls: tuple[ExtraControlMatch, ...] = field(default=())
+    sender: SenderVerdict | None = None

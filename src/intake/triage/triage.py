@@ -4,7 +4,7 @@ The steps run in the order below; each reads the message (and what earlier steps
 found) and adds flags and one human reason per decision. The queue is chosen last,
 from everything found::
 
-    problems → COI references → documents → kind → ETA and timing → rules → queue
+    problems → sender → COI references → documents → kind → ETA and timing → rules → queue
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from intake.auth.verdict import AuthResult
 from intake.calendar import local_date
 from intake.codes import DocRole, FileType, Flag, Kind, Queue
 from intake.parse.mail import Attachment, ParsedMail
@@ -62,6 +63,7 @@ def triage(mail: ParsedMail, context: TriageContext) -> Triage:
     notes = _Notes()
     for problem in mail.problems:
         notes.add(problem.reason, problem.flag)
+    _sender(context, notes)
     coi = _find_coi(mail, context, notes)
     documents, in_traces = _classify_documents(mail, context, notes)
     kind = _decide_kind(mail, coi, documents, notes)
@@ -88,7 +90,21 @@ def triage(mail: ParsedMail, context: TriageContext) -> Triage:
         reasons=tuple(notes.reasons),
         bounce=kinds.bounce_report(mail) if kind is Kind.BOUNCE else None,
         extra_controls=matches,
+        sender=context.sender,
     )
+
+
+# -- the sender's authentication --------------------------------------------------------
+
+
+def _sender(context: TriageContext, notes: _Notes) -> None:
+    verdict = context.sender
+    if verdict is None:
+        return
+    if verdict.failed:
+        notes.add(verdict.reason(), Flag.SENDER_UNVERIFIED)
+    elif (verdict.dkim, verdict.spf, verdict.dmarc) != (AuthResult.NONE,) * 3:
+        notes.add(verdict.reason())
 
 
 # -- COI references ---------------------------------------------------------------------
