@@ -195,15 +195,9 @@ async def test_notification_opens_a_case_at_version_one(store: CaseStore) -> Non
     assert case.missing == ["invoice"]
     assert case.eta == date(2023, 6, 16)
     assert case.importer == report.from_
-    assert await row_counts(store) == {
-        "cases": 1,
-        "raw_messages": 1,
-        "messages": 1,
-        "documents": 1,
-        "events": 1,
-        "quarantine": 0,
-        "outbox": 0,
-    }
+    written = {"cases": 1, "raw_messages": 1, "messages": 1, "documents": 1, "events": 1}
+    counts = await row_counts(store)
+    assert counts == {table: written.get(table, 0) for table in counts}
     assert await store.raw(report.sha256) == raw
 
 
