@@ -116,6 +116,8 @@ class Flag(StrEnum):
     HEADER_TRUNCATED = "header_truncated"
     NO_SENDER = "no_sender"
     MAILING_LIST = "mailing_list"
+    # the schedule
+    ESCALATED = "escalated"  # goods arrive within a working day, or a request waits, undecided
 
 
 class CaseStatus(StrEnum):

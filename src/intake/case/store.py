@@ -71,7 +71,7 @@ class Claimed:
     """An outgoing mail taken for one attempt."""
 
     outgoing_id: int
-    case_id: int
+    case_id: int | None
     mail_from: str
     recipients: tuple[str, ...]
     raw: bytes
@@ -574,6 +574,8 @@ def _finish_outgoing(session: Session, *, outcomes: Sequence[Finished], now: dat
         if outcome.sent:
             row.status = OutboxStatus.SENT.value
             row.sent_at = now
+            if row.case_id is None:  # a digest: about no single case, so on no timeline
+                continue
             session.add(
                 t.Event(
                     case_id=row.case_id,
