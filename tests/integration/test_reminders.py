@@ -26,7 +26,7 @@ from intake.calendar import BRUSSELS, WorkCalendar
 from intake.case import tables as t
 from intake.case.migrate import upgrade
 from intake.case.store import CaseStore, connect
-from intake.codes import Flag, Kind, OutboxStatus, Queue
+from intake.codes import Flag, OutboxStatus, Queue
 from intake.parse.limits import ParseLimits
 from intake.report import read_mail
 from intake.triage.context import TriageContext
@@ -115,7 +115,7 @@ def _tables() -> TableSet:
     return TableSet.load([])
 
 
-class Desk_:
+class Rig:
     """The store, the runner and a clock."""
 
     def __init__(self, store: CaseStore) -> None:
@@ -178,7 +178,7 @@ async def test_reminders_over_easter_and_the_flemish_holiday(
     """Over a weekend, Easter Monday and 11 July: reminders only on working days before the
     ETA while documents are missing, none twice, none once complete or decided; the window
     notice on the day the window opens; escalations and one digest per group per day."""
-    desk = Desk_(store)
+    desk = Rig(store)
     await desk.receive(
         "missing",
         notification(1, date(2025, 4, 23), at(date(2025, 4, 16), 9)),
@@ -240,15 +240,18 @@ async def test_reminders_over_easter_and_the_flemish_holiday(
     working = [d for d in APRIL + JULY if CALENDAR.is_working_day(d)]
     assert sent.pop(("digest", None)) == sorted(working * 2)
     assert sent == {}, "no other mail, and none for the decided case"
-    assert date(2025, 4, 21) not in working and date(2025, 7, 11) not in working
+    assert date(2025, 4, 21) not in working
+    assert date(2025, 7, 11) not in working
 
     early = await store.find_case(coi(4))
-    assert early is not None and early.queue == Queue.CHECK.value
+    assert early is not None
+    assert early.queue == Queue.CHECK.value
     for name in ("missing", "completed", "early", "prfc", "july"):
         case = await store.find_case(str(ids[name]))
         assert case is not None and Flag.ESCALATED.value in case.flags, name
     decided = await store.find_case(str(ids["decided"]))
-    assert decided is not None and Flag.ESCALATED.value not in decided.flags
+    assert decided is not None
+    assert Flag.ESCALATED.value not in decided.flags
 
     sender = SmtpSender(
         SmtpConfig(
@@ -262,21 +265,23 @@ async def test_reminders_over_easter_and_the_flemish_holiday(
     finally:
         await sender.close()
     rows = await store.outbox()
-    assert stats.sent == len(rows) and all(r.status == OutboxStatus.SENT.value for r in rows)
+    assert stats.sent == len(rows)
+    assert all(r.status == OutboxStatus.SENT.value for r in rows)
     received = [
         email.message_from_bytes(m.raw, policy=email.policy.default) for m in smtp_server.messages
     ]
     assert len({m["Message-ID"] for m in received}) == len(received) == len(rows)
     reminder = next(m for m in received if m["Subject"].startswith("Herinnering"))
     assert reminder["Auto-Submitted"] == "auto-generated"
-    assert reminder["In-Reply-To"] is not None and reminder["X-Importbio-Outbound"] == "1"
+    assert reminder["In-Reply-To"] is not None
+    assert reminder["X-Importbio-Outbound"] == "1"
     text = " ".join(reminder.get_body(("plain",)).get_content().split())
     assert text.index("Er ontbreekt nog: factuur") < text.index("Still missing: invoice")
 
 
 async def test_dry_run_changes_nothing_and_shows_what_a_run_sends(store: CaseStore) -> None:
     """A dry run lists exactly the effects the real run then records, and records nothing."""
-    desk = Desk_(store)
+    desk = Rig(store)
     await desk.receive(
         "missing",
         notification(1, date(2025, 4, 23), at(date(2025, 4, 16), 9)),
@@ -294,7 +299,7 @@ async def test_dry_run_changes_nothing_and_shows_what_a_run_sends(store: CaseSto
 
 async def test_two_passes_at_once_record_each_effect_once(store: CaseStore) -> None:
     """The same job run twice concurrently (two schedulers): every effect is stored once."""
-    desk = Desk_(store)
+    desk = Rig(store)
     for n in range(1, 21):
         raw = notification(n, date(2025, 4, 23), at(date(2025, 4, 16), 9))
         await desk.receive(f"c{n}", raw, at(date(2025, 4, 16), 9))
@@ -319,7 +324,7 @@ async def test_two_passes_at_once_record_each_effect_once(store: CaseStore) -> N
 
 async def test_no_reminder_to_robots_and_the_daily_limit_holds(store: CaseStore) -> None:
     """A no-reply importer gets no reminder, and no importer more than the daily limit."""
-    desk = Desk_(store)
+    desk = Rig(store)
     robot = notification(1, date(2025, 4, 23), at(date(2025, 4, 16), 9)).replace(
         b"import1@handel1.example.be", b"noreply@handel1.example.be"
     )
@@ -334,5 +339,5 @@ async def test_no_reminder_to_robots_and_the_daily_limit_holds(store: CaseStore)
     )
     result = await runner.run(JobName.MISSING_DOCUMENTS, now=at(date(2025, 4, 22), 10))
     assert {p.skipped for p in result.planned} == {"no valid address", "daily limit"}
-    assert result.mails == 0 and await store.outbox() == []
-    assert Kind.NOTIFICATION  # both cases are notifications with the invoice missing
+    assert result.mails == 0
+    assert await store.outbox() == []

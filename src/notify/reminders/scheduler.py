@@ -18,6 +18,7 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from arq.connections import ArqRedis
+from redis.exceptions import RedisError
 
 from intake.calendar import BRUSSELS, WorkCalendar, local_date
 from notify.reminders.config import JobName, ReminderConfig
@@ -107,4 +108,7 @@ async def run_scheduler(config: ReminderConfig, calendar: WorkCalendar, redis: A
             await leadership.hold()
     finally:
         scheduler.shutdown(wait=False)
-        await leadership.release()
+        try:
+            await leadership.release()
+        except RedisError as exc:  # the lock then expires by itself after its TTL
+            log.warning("scheduler lock not released", error=str(exc))
