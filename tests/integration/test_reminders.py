@@ -248,7 +248,8 @@ async def test_reminders_over_easter_and_the_flemish_holiday(
     assert early.queue == Queue.CHECK.value
     for name in ("missing", "completed", "early", "prfc", "july"):
         case = await store.find_case(str(ids[name]))
-        assert case is not None and Flag.ESCALATED.value in case.flags, name
+        assert case is not None, name
+        assert Flag.ESCALATED.value in case.flags, name
     decided = await store.find_case(str(ids["decided"]))
     assert decided is not None
     assert Flag.ESCALATED.value not in decided.flags
