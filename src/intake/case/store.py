@@ -214,6 +214,11 @@ class CaseStore:
         async with self.transaction() as session:
             return await session.run_sync(work)
 
+    async def run_transaction(self, work: Callable[[Session], T]) -> T:
+        """``work`` in one transaction, on SQLite in one hand-off to a thread (see
+        ``_transact``): for callers that write many rows at once, such as scheduled passes."""
+        return await self._transact(work)
+
     def _in_thread(self, work: Callable[[Session], T]) -> T:
         """One transaction on the synchronous SQLite engine (runs in a worker thread)."""
         assert self._sync_sessions is not None

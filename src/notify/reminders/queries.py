@@ -67,18 +67,18 @@ def _due_case(row: Any) -> DueCase:
 
 
 def missing_documents(after: date, up_to: date) -> Select[tuple[Any, ...]]:
-    """Open notifications whose goods arrive in (after, up_to]."""
+    """Open cases whose goods arrive in (after, up_to] (the rules keep the notifications:
+    a filter on ``kind`` here would lead SQLite to the kind index, which spans them all)."""
     query = (
         select(*_COLUMNS)
         .where(t.Case.status.in_(_OPEN), t.Case.eta > after, t.Case.eta <= up_to)
-        .where(t.Case.kind == Kind.NOTIFICATION.value)
         .order_by(t.Case.id)
     )
     return cast("Select[tuple[Any, ...]]", query)
 
 
 def window_opened(today: date) -> Select[tuple[Any, ...]]:
-    """Open notifications whose check window has opened and whose goods are still to come."""
+    """Open cases whose check window has opened and whose goods are still to come."""
     query = (
         select(*_COLUMNS)
         .where(
@@ -86,7 +86,7 @@ def window_opened(today: date) -> Select[tuple[Any, ...]]:
             t.Case.window_opens <= today,
             t.Case.eta >= today,
         )
-        .where(t.Case.status.in_(_OPEN), t.Case.kind == Kind.NOTIFICATION.value)
+        .where(t.Case.status.in_(_OPEN))
         .order_by(t.Case.id)
     )
     return cast("Select[tuple[Any, ...]]", query)

@@ -83,8 +83,7 @@ async def record(store: CaseStore, effects: Sequence[Effect], *, now: datetime) 
         return []
     for attempt in range(_RACE_RETRIES):
         try:
-            async with store.transaction() as session:
-                return await session.run_sync(_record, effects, now)
+            return await store.run_transaction(lambda session: _record(session, effects, now))
         except IntegrityError:
             if attempt == _RACE_RETRIES - 1:
                 raise
