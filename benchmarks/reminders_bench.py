@@ -6,8 +6,9 @@ missing the invoice; a tenth of those whose window opens today notified early), 
 PRFC and account requests received this week, from 20,000 importers; each notified
 within its window unless early. Then, as of 10:00 on Tuesday 22 April 2025, every job
 runs once exactly as the worker runs it (``ReminderRunner.run``: queries, rules, composed
-mails, events and outbox rows recorded). Printed: the time of each job and in all, the mails queued, the
-process's peak memory, and the plan SQLite chose for each query (it must use an index).
+mails, events and outbox rows recorded). Printed: the time of each job and in all, the
+mails queued, the process's peak memory, and the plan SQLite chose for each query (each
+must use an index).
 
     python -m benchmarks reminders [--count 100000] [--seed 1]
 """
