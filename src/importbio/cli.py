@@ -559,6 +559,100 @@ def outbox_retry(outgoing: Annotated[int, typer.Argument(help="The mail's number
     typer.echo(f"mail #{outgoing} is due again")
 
 
+# -- the schedule ----------------------------------------------------------------------
+
+
+@app.command()
+def scheduler() -> None:
+    """Fire the scheduled jobs (reminders, window notices, escalations, digests) into the
+    workers' queue, while this process holds the leadership lock in Redis."""
+    from importbio.runtime import redis_pool, scheduler_calendar
+    from notify.reminders.scheduler import run_scheduler
+
+    settings = _settings()
+
+    async def main() -> None:
+        async with redis_pool(settings, embedded_ok=False) as (redis, _):
+            await run_scheduler(settings.reminder_config(), scheduler_calendar(settings), redis)
+
+    _run(main())
+
+
+@app.command()
+def remind(
+    now: Annotated[
+        str,
+        typer.Option(help="Run what is due as of this moment (ISO; Brussels time if no offset)."),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be sent; change nothing.")
+    ] = False,
+    job: Annotated[
+        list[str] | None, typer.Option(help="Only this job (repeatable); default: all due.")
+    ] = None,
+) -> None:
+    """Run the scheduled jobs due as of a moment: to catch up after an outage, or to see."""
+    from importbio import schedule_views
+    from importbio.runtime import open_store, redis_pool, reminder_runner
+    from notify.jobs import enqueue_delivery
+    from notify.reminders.config import JobName
+
+    moment = _parse_now(now)
+    assert moment is not None
+    try:
+        only = [JobName(j) for j in job or ()]
+    except ValueError:
+        names = ", ".join(j.value for j in JobName)
+        raise typer.BadParameter(f"jobs are: {names}", param_hint="'--job'") from None
+    settings = _settings()
+
+    async def main() -> str:
+        store = await open_store(settings, migrate=False)
+        try:
+            runner = reminder_runner(settings, store)
+            if only:
+                results = [await runner.run(j, now=moment, dry_run=dry_run) for j in only]
+            else:
+                results = await runner.run_due(now=moment, dry_run=dry_run)
+            outgoing = [i for r in results for i in r.outgoing]
+            if outgoing and settings.redis_url is not None:
+                async with redis_pool(settings, embedded_ok=False) as (redis, _):
+                    for outgoing_id in outgoing:
+                        await enqueue_delivery(redis, outgoing_id)
+            return schedule_views.render_results(results, calendar=store.calendar, now=moment)
+        finally:
+            await store.close()
+
+    typer.echo(_run(main()))
+
+
+@app.command()
+def schedule(
+    now: Annotated[
+        str | None, typer.Option(help="List as of this moment instead of now (ISO).")
+    ] = None,
+) -> None:
+    """The next run of each scheduled job and what it would send if it ran on the store now."""
+    from importbio import schedule_views
+    from importbio.runtime import open_store, reminder_runner
+    from notify.reminders.scheduler import next_runs
+
+    moment = _parse_now(now) or datetime.now(BRUSSELS)
+    settings = _settings()
+
+    async def main() -> str:
+        store = await open_store(settings, migrate=False)
+        try:
+            runner = reminder_runner(settings, store)
+            runs = next_runs(runner.config, store.calendar, now=moment)
+            results = [await runner.run(r.job, now=r.at, dry_run=True) for r in runs]
+            return schedule_views.render_schedule(runs, results)
+        finally:
+            await store.close()
+
+    typer.echo(_run(main()))
+
+
 @app.command()
 def sampling(
     year: Annotated[

@@ -31,6 +31,9 @@ from intake.sources.base import MailSource
 from notify.desk import Desk
 from notify.jobs import deliver_outgoing, delivery_cron, enqueue_delivery
 from notify.outbox import OutboxDelivery, RetryPolicy
+from notify.reminders.jobs import run_scheduled
+from notify.reminders.passes import ReminderRunner
+from notify.reminders.scheduler import run_scheduler
 from notify.responders import Acknowledger
 from notify.sender import SmtpSender
 from notify.smtp_url import parse_smtp_url
@@ -212,9 +215,9 @@ async def run_worker(
     options = worker_options(
         store,
         redis_settings,
-        functions=[deliver_outgoing],
+        functions=[deliver_outgoing, run_scheduled],
         cron_jobs=[delivery_cron()],
-        context={"delivery": delivery},
+        context={"delivery": delivery, "reminders": reminder_runner(settings, store)},
     )
     worker = Worker(**options, burst=burst, poll_delay=0.05 if burst else 0.2)
     try:
@@ -238,7 +241,8 @@ async def _let_jobs_finish(worker: Worker, *, timeout_s: float) -> None:
 
 
 async def run_all(settings: Settings, *, burst: bool = False) -> None:
-    """The whole intake in one process on embedded defaults: migrate, Redis, intake, worker."""
+    """The whole intake in one process on embedded defaults: migrate, Redis, intake, worker,
+    scheduler."""
     store = await open_store(settings, migrate=True)
     try:
         async with redis_pool(settings, embedded_ok=True) as (redis, redis_settings):
@@ -250,6 +254,17 @@ async def run_all(settings: Settings, *, burst: bool = False) -> None:
             await asyncio.gather(
                 run_intake(settings, store, redis, watch=True),
                 run_worker(settings, store, redis_settings, burst=False),
+                run_scheduler(settings.reminder_config(), store.calendar, redis),
             )
     finally:
         await store.close()
+
+
+def reminder_runner(settings: Settings, store: CaseStore) -> ReminderRunner:
+    """The scheduled jobs (reminders, notices, escalations, digests) against ``store``."""
+    return ReminderRunner(store, settings.reminder_config(), desk(settings))
+
+
+def scheduler_calendar(settings: Settings) -> WorkCalendar:
+    """The desk's working days, for a scheduler that has no store open."""
+    return WorkCalendar(settings.closing_day_list())

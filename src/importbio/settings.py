@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from intake.calendar import DEFAULT_CLOSING_DAYS, ClosingDay, WorkCalendar, local_date
@@ -19,6 +19,9 @@ from intake.parse.limits import ParseLimits
 from intake.triage.context import TriageContext
 from intake.triage.rules.extra_controls import RulesError, TableSet
 from intake.url_options import mask_password
+
+if TYPE_CHECKING:
+    from notify.reminders.config import ReminderConfig
 
 
 class SettingsError(Exception):
@@ -148,6 +151,113 @@ class Settings(BaseSettings):
         """The configured authserv-ids, lower case."""
         parts = self.auth_trusted_authserv_ids.split(",")
         return frozenset(p.strip().lower() for p in parts if p.strip())
+
+    # -- the schedule: reminders, window notices, escalations, digests --------------------
+    schedule_window_open: str = Field(
+        default="07:00",
+        description="When early cases whose check window opened move on and importers are told "
+        "(HH:MM Brussels time on working days, or off).",
+    )
+    schedule_escalation: str = Field(
+        default="07:30",
+        description="When undecided cases arriving within the escalation lead are escalated "
+        "(HH:MM or off).",
+    )
+    schedule_requests: str = Field(
+        default="07:45",
+        description="When unanswered PRFC and account requests are escalated (HH:MM or off).",
+    )
+    schedule_digest: str = Field(
+        default="08:00", description="When each officer group gets its digest (HH:MM or off)."
+    )
+    schedule_missing_documents: str = Field(
+        default="09:00",
+        description="When importers are reminded of missing documents (HH:MM or off).",
+    )
+    remind_missing_lead_days: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="Working days before the ETA on which missing documents are reminded.",
+    )
+    escalate_lead_days: int = Field(
+        default=1,
+        ge=0,
+        le=10,
+        description="An undecided case is escalated when its ETA is within these working days.",
+    )
+    escalate_requests_after_days: int = Field(
+        default=3,
+        ge=1,
+        le=60,
+        description="Working days a PRFC or account request may wait before it is escalated.",
+    )
+    officer_groups: str = Field(
+        default="",
+        description="Officer groups for digests and escalations: NAME=QUEUE,...:ADDRESS,... "
+        "separated by ';'. Empty: no officer mail.",
+    )
+    scheduler_misfire_grace_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="A run missed by more than this (the scheduler was down) is dropped.",
+    )
+    scheduler_lock_ttl_s: float = Field(
+        default=30.0,
+        ge=3,
+        le=600,
+        description="Time-to-live of the scheduler's leadership lock in Redis (renewed at a "
+        "third of it).",
+    )
+
+    @field_validator(
+        "schedule_window_open",
+        "schedule_escalation",
+        "schedule_requests",
+        "schedule_digest",
+        "schedule_missing_documents",
+    )
+    @classmethod
+    def _check_job_time(cls, value: str) -> str:
+        from notify.reminders.config import parse_job_time
+
+        parse_job_time(value)
+        return value
+
+    @field_validator("officer_groups")
+    @classmethod
+    def _check_officer_groups(cls, value: str, info: ValidationInfo) -> str:
+        from notify.reminders.config import parse_officer_groups
+
+        # desk_address is declared earlier, so it is validated (or missing when it failed)
+        parse_officer_groups(value, desk_address=str(info.data.get("desk_address", "")))
+        return value
+
+    def reminder_config(self) -> ReminderConfig:
+        """The schedule as a value."""
+        from notify.reminders.config import (
+            JobName,
+            ReminderConfig,
+            parse_job_time,
+            parse_officer_groups,
+        )
+
+        times = {
+            JobName.WINDOW_OPEN: parse_job_time(self.schedule_window_open),
+            JobName.ESCALATION: parse_job_time(self.schedule_escalation),
+            JobName.REQUESTS: parse_job_time(self.schedule_requests),
+            JobName.DIGEST: parse_job_time(self.schedule_digest),
+            JobName.MISSING_DOCUMENTS: parse_job_time(self.schedule_missing_documents),
+        }
+        return ReminderConfig(
+            times=times,
+            missing_lead_working_days=self.remind_missing_lead_days,
+            escalation_lead_working_days=self.escalate_lead_days,
+            requests_after_working_days=self.escalate_requests_after_days,
+            groups=parse_officer_groups(self.officer_groups, desk_address=self.desk_address),
+            misfire_grace_s=self.scheduler_misfire_grace_s,
+            lock_ttl_s=self.scheduler_lock_ttl_s,
+        )
 
     @field_validator("rules_dir", mode="before")
     @classmethod

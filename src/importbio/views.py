@@ -164,7 +164,8 @@ def render_outbox(rows: list[t.Outgoing]) -> str:
     if not rows:
         return "(the outbox is empty)"
     return "\n".join(
-        f"#{r.id:<6} case #{r.case_id:<6} {r.status:<8} {r.kind:<17} "
+        f"#{r.id:<6} {f'case #{r.case_id}' if r.case_id else 'digest':<12} "
+        f"{r.status:<8} {r.kind:<17} "
         f"{', '.join(r.recipients)[:40]:<40} tries {r.attempts}  {r.last_result[:60]}"
         for r in rows
     )

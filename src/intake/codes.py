@@ -120,6 +120,8 @@ class Flag(StrEnum):
     SENDER_UNVERIFIED = "sender_unverified"
     # the case store's yearly sampling shares
     SAMPLING_RECOMMENDED = "sampling_recommended"
+    # the schedule
+    ESCALATED = "escalated"  # goods arrive within a working day, or a request waits, undecided
 
 
 class CaseStatus(StrEnum):

@@ -83,7 +83,7 @@ class Claimed:
     """An outgoing mail taken for one attempt."""
 
     outgoing_id: int
-    case_id: int
+    case_id: int | None
     mail_from: str
     recipients: tuple[str, ...]
     raw: bytes
@@ -268,6 +268,11 @@ class CaseStore:
             return await asyncio.to_thread(self._in_thread, work)
         async with self.transaction() as session:
             return await session.run_sync(work)
+
+    async def run_transaction(self, work: Callable[[Session], T]) -> T:
+        """``work`` in one transaction, on SQLite in one hand-off to a thread (see
+        ``_transact``): for callers that write many rows at once, such as scheduled passes."""
+        return await self._transact(work)
 
     def _in_thread(self, work: Callable[[Session], T]) -> T:
         """One transaction on the synchronous SQLite engine (runs in a worker thread)."""
@@ -663,6 +668,8 @@ def _finish_outgoing(session: Session, *, outcomes: Sequence[Finished], now: dat
         if outcome.sent:
             row.status = OutboxStatus.SENT.value
             row.sent_at = now
+            if row.case_id is None:  # a digest: about no single case, so on no timeline
+                continue
             session.add(
                 t.Event(
                     case_id=row.case_id,

@@ -102,6 +102,10 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_queue_priority", "queue", "priority", "id"),
         Index("ix_cases_status_version", "placed_version", "version"),
+        # the schedule's queries: open cases by arrival, windows opening, requests by age
+        Index("ix_cases_status_eta", "status", "eta"),
+        Index("ix_cases_window_opens", "window_opens"),
+        Index("ix_cases_kind_created_at", "kind", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -202,7 +206,8 @@ class Outgoing(Base):
     """A mail the desk sends, stored before it is sent, in the transaction of its cause.
 
     ``dedupe_key`` names the effect ("ack:<sha256>", "decision:<event id>"): one mail per
-    effect, whatever happens. ``status`` moves pending → sending → sent | failed; a mail
+    effect, whatever happens. ``case_id`` is empty for mail about no single case (an
+    officer group's digest). ``status`` moves pending → sending → sent | failed; a mail
     left ``sending`` by a crash goes back to pending once its lease expires.
     """
 
@@ -210,7 +215,7 @@ class Outgoing(Base):
     __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
     dedupe_key: Mapped[str] = mapped_column(String(300), unique=True)
     kind: Mapped[str] = mapped_column(String(30))

@@ -333,7 +333,7 @@ def _sent_today(session: Session, report: MailReport, now: datetime) -> int:
 
 
 def add_outgoing(
-    session: Session, planned: PlannedMail, case_id: int, event_id: int | None, now: datetime
+    session: Session, planned: PlannedMail, case_id: int | None, event_id: int | None, now: datetime
 ) -> int:
     """Store a planned mail as pending, once per ``dedupe_key``."""
     existing = session.scalar(
