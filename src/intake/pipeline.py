@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -29,6 +30,7 @@ from intake.calendar import local_date
 from intake.case.effects import Responder
 from intake.case.outcomes import TakeOutcome, TakeStatus
 from intake.case.store import CaseStore
+from intake.metrics import MAILS_TAKEN, TAKE_SECONDS, TRIAGE_OUTCOMES
 from intake.queue.checks import enqueue_check
 from intake.report import MailReport, read_mail
 from intake.sources.base import Incoming, MailSource
@@ -160,8 +162,17 @@ class Intake:
         outgoing: list[int] = []
         for item, read in zip(batch, reads, strict=True):
             report = await read
-            outcome = await self._take(item, report, now)
+            # every line logged while this message is taken carries its ids
+            with structlog.contextvars.bound_contextvars(
+                message_id=report.message_id, ref=item.ref
+            ):
+                started = time.perf_counter()
+                outcome = await self._take(item, report, now)
+                TAKE_SECONDS.observe(time.perf_counter() - started)
             self.stats.outcomes[outcome.status.value] += 1
+            MAILS_TAKEN.labels(report.kind.value, outcome.status.value).inc()
+            if outcome.status in (TakeStatus.NEW_CASE, TakeStatus.ATTACHED):
+                TRIAGE_OUTCOMES.labels(report.queue.value).inc()
             log.info(
                 "message taken",
                 ref=item.ref,

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import structlog
 from aioimaplib import aioimaplib  # type: ignore[import-untyped]  # ships no type information
 
+from intake.metrics import IMAP_RECONNECTS
 from intake.sources import imap_wire as wire
 from intake.sources.base import Incoming
 from intake.sources.imap_config import (
@@ -447,6 +448,7 @@ class ImapSource:
             raise
         if not first:
             self.reconnects += 1
+            IMAP_RECONNECTS.inc()
         self._session = session
         self._log.info(
             "imap.connected", uidvalidity=session.uidvalidity, reconnects=self.reconnects
@@ -547,6 +549,13 @@ class ImapSource:
         low, high = self._config.reconnect_min_s, self._config.reconnect_max_s
         ceiling = min(high, low * 2.0 ** min(failures - 1, 30))
         return low + secrets.SystemRandom().random() * (ceiling - low)
+
+    async def check(self) -> None:
+        """Connect, log in and select the mailbox as the intake does first (an ``ImapError``
+        says what failed), then log out: the health check."""
+        async with self._lock:
+            await self._ensure_session()
+        await self.close()
 
     async def close(self) -> None:
         """Log out (with a deadline) and drop the connection; never raises."""
