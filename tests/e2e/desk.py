@@ -355,3 +355,17 @@ def coi_of(message: Message) -> str | None:
     """The COI reference a mail's subject names."""
     found = _COI_RE.search(str(message.get("Subject", "")))
     return found.group(0) if found else None
+
+
+def store_rows(desk: Desk, query: str) -> list[tuple[Any, ...]]:
+    """Rows of a query on the desk's PostgreSQL store (what an auditor would look at)."""
+    import asyncpg
+
+    async def fetch() -> list[tuple[Any, ...]]:
+        connection = await asyncpg.connect(desk.store_url.replace("+asyncpg", ""))
+        try:
+            return [tuple(row) for row in await connection.fetch(query)]
+        finally:
+            await connection.close()
+
+    return asyncio.run(fetch())

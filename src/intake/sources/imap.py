@@ -246,6 +246,15 @@ class ImapSource:
         self._expect(reply, "UID SEARCH")
         return wire.search_uids(reply.lines[:-1])
 
+    async def _still_here(self, session: _Session, uids: list[int]) -> list[int]:
+        """Which of ``uids`` the mailbox still holds."""
+        reply = await self._command(
+            session,
+            session.client.protocol.search(f"UID {wire.uid_set(uids)}", by_uid=True, charset=None),
+        )
+        self._expect(reply, "UID SEARCH")
+        return wire.search_uids(reply.lines[:-1])
+
     async def _sizes(self, session: _Session, uids: list[int]) -> dict[int, int]:
         reply = await self._command(
             session, session.client.uid("fetch", wire.uid_set(uids), "(UID RFC822.SIZE)")
@@ -390,6 +399,15 @@ class ImapSource:
             reply = await self._command(session, client.uid("move", uid_text, target))
             if not reply.ok and reply.code == "TRYCREATE":
                 await self._create_folder(session, folder)
+                reply = await self._command(session, client.uid("move", uid_text, target))
+            if not reply.ok and reply.code == "EXPUNGEISSUED":
+                # Another client (a second intake on this mailbox) moved some of them first;
+                # the store took each message once, so only what is still here moves.
+                left = await self._still_here(session, uids)
+                if not left:
+                    session.yielded.difference_update(uids)
+                    return
+                uid_text = wire.uid_set(left)
                 reply = await self._command(session, client.uid("move", uid_text, target))
             self._expect(reply, f"UID MOVE to {folder}")
         else:
