@@ -55,7 +55,7 @@ PROCESSES: dict[str, tuple[str, ...]] = {
 }
 
 
-class _Relay:
+class Relay:
     """aiosmtpd handler: accepts the desk's mail (after AUTH) and delivers it by LMTP."""
 
     def __init__(self, lmtp_port: int) -> None:
@@ -170,10 +170,10 @@ class Desk:
 
     # -- setting up ---------------------------------------------------------------------
 
-    def start_relay(self) -> None:
+    def start_relay(self, relay: Relay | None = None) -> None:
         """Start the desk's SMTP relay (checking the login) in front of Dovecot's LMTP."""
         self.relay_port = free_port()
-        self.relay = _Relay(self.dovecot.lmtp_port)
+        self.relay = relay or Relay(self.dovecot.lmtp_port)
         self._relay = Controller(
             self.relay,
             hostname="127.0.0.1",
@@ -339,9 +339,9 @@ def wait_until(check: Callable[[], bool], *, timeout_s: float, what: str) -> Non
 
 
 @contextmanager
-def running(desk: Desk) -> Iterator[Desk]:
+def running(desk: Desk, relay: Relay | None = None) -> Iterator[Desk]:
     """The desk with its relay up; every process stopped at the end."""
-    desk.start_relay()
+    desk.start_relay(relay)
     try:
         yield desk
     finally:

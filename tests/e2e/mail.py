@@ -20,13 +20,13 @@ def coi(number: int) -> str:
     return f"COI.EC.{datetime.now(UTC).year}.{number:07d}"
 
 
-def notification(number: int, *, secret: str = "") -> bytes:
+def notification(number: int, *, secret: str = "", sender: str | None = None) -> bytes:
     """A complete notification: COI in the subject, ETA in the body, B/L and invoice attached;
-    ``secret`` is a body line that must never reach a log."""
+    ``secret`` is a body line that must never reach a log; ``sender`` replaces the From."""
     now = datetime.now(UTC)
     eta = (now + timedelta(days=2)).strftime("%d/%m/%Y")
     msg = EmailMessage()
-    msg["From"] = f"Importer {number} <{importer(number)}>"
+    msg["From"] = f"Importer {number} <{sender or importer(number)}>"
     msg["To"] = "importbio@lv.vlaanderen.be"
     msg["Subject"] = f"Aanmelding {coi(number)}"
     msg["Date"] = format_datetime(now)
