@@ -222,6 +222,7 @@ def intake(
     burst: Annotated[bool, typer.Option(help="Take in what is waiting, then stop.")] = False,
 ) -> None:
     """Watch the mailbox and turn every message into a case (needs Redis and a migrated store)."""
+    from importbio.ops.server import serve_ops
     from importbio.runtime import open_store, redis_pool, run_intake
 
     settings = _settings()
@@ -229,7 +230,10 @@ def intake(
     async def main() -> None:
         store = await open_store(settings, migrate=False)
         try:
-            async with redis_pool(settings, embedded_ok=False) as (redis, _):
+            async with (
+                serve_ops(settings, store),
+                redis_pool(settings, embedded_ok=False) as (redis, _),
+            ):
                 await run_intake(settings, store, redis, watch=not burst)
         finally:
             await store.close()
@@ -242,6 +246,7 @@ def worker(
     burst: Annotated[bool, typer.Option(help="Run the queued jobs, then stop.")] = False,
 ) -> None:
     """Run the queued jobs: documentary-check placement and the sweep."""
+    from importbio.ops.server import serve_ops
     from importbio.runtime import open_store, redis_pool, run_worker
 
     settings = _settings()
@@ -249,7 +254,10 @@ def worker(
     async def main() -> None:
         store = await open_store(settings, migrate=False)
         try:
-            async with redis_pool(settings, embedded_ok=False) as (_, redis_settings):
+            async with (
+                serve_ops(settings, store),
+                redis_pool(settings, embedded_ok=False) as (_, redis_settings),
+            ):
                 await run_worker(settings, store, redis_settings, burst=burst)
         finally:
             await store.close()
@@ -695,6 +703,31 @@ def config() -> None:
     settings = _settings()
     for name, value in settings.effective().items():
         typer.echo(f"{name}={value}")
+
+
+@app.command()
+def health(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object instead of text.")
+    ] = False,
+) -> None:
+    """Check the case store's schema, Redis, the mailbox and the SMTP relay, one line each.
+
+    Exit code 0 when every check passes, 1 when one fails, 2 on a wrong setting.
+    """
+    from importbio.ops.health import all_ok, render
+    from importbio.ops.health import health as run_checks
+
+    settings = _settings()
+    results = _run(run_checks(settings))
+    ok = all_ok(results)
+    if as_json:
+        checks = [result.as_dict() for result in results]
+        typer.echo(json.dumps({"healthy": ok, "checks": checks}, ensure_ascii=False))
+    else:
+        typer.echo(render(results))
+    if not ok:
+        raise typer.Exit(code=1)
 
 
 def main() -> None:

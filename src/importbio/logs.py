@@ -12,6 +12,8 @@ from typing import Literal
 
 import structlog
 
+from intake.url_options import mask_password
+
 _LEVELS = {
     "debug": logging.DEBUG,
     "info": logging.INFO,
@@ -24,6 +26,7 @@ def configure_logging(*, fmt: Literal["json", "console"], level: str) -> None:
     """Send every log line, ours and the libraries', to stderr in one format."""
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
+        _mask_urls,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
@@ -56,3 +59,14 @@ def configure_logging(*, fmt: Literal["json", "console"], level: str) -> None:
     logging.getLogger("aioimaplib").setLevel(max(logging.WARNING, root.level))
     # Alembic narrates every migration step at info; operators need only what went wrong
     logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
+
+
+def _mask_urls(
+    _logger: object, _name: str, event: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """Mask the password of any service URL in a logged value: a library's error message
+    may quote the URL it was given."""
+    for key, value in event.items():
+        if isinstance(value, str) and "://" in value:
+            event[key] = mask_password(value)
+    return event

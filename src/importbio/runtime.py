@@ -28,6 +28,7 @@ from intake.pipeline import Intake
 from intake.queue.checks import sweep
 from intake.queue.worker import worker_options
 from intake.sources.base import MailSource
+from intake.url_options import mask_password
 from notify.desk import Desk
 from notify.jobs import deliver_outgoing, delivery_cron, enqueue_delivery
 from notify.outbox import OutboxDelivery, RetryPolicy
@@ -68,20 +69,37 @@ async def open_store(settings: Settings, *, migrate: bool) -> CaseStore:
 
 
 async def _check_schema(store: CaseStore) -> None:
-    from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
     try:
-        async with store.engine.connect() as conn:
-            version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
-    except DBAPIError:
-        version = None
-    if version != current_head():
+        await check_schema(store)
+    except NotReady:
         await store.close()
+        raise
+    except (DBAPIError, OSError) as exc:
+        await store.close()
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
+        raise NotReady(f"the case store cannot be reached: {mask_password(reason)}") from None
+
+
+async def check_schema(store: CaseStore) -> str:
+    """``"schema <rev>"`` when the store is at this version's schema, else ``NotReady``."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    # A store that cannot be reached raises here; only a missing table means "not migrated".
+    async with store.engine.connect() as conn:
+        try:
+            found = await conn.execute(text("SELECT version_num FROM alembic_version"))
+            version = found.scalar()
+        except DBAPIError:
+            version = None
+    if version != current_head():
         raise NotReady(
             f"the case store is at schema {version or 'none'}, not {current_head()}: "
             "run `importbio migrate`"
         )
+    return f"schema {version}"
 
 
 @contextlib.asynccontextmanager
@@ -243,9 +261,14 @@ async def _let_jobs_finish(worker: Worker, *, timeout_s: float) -> None:
 async def run_all(settings: Settings, *, burst: bool = False) -> None:
     """The whole intake in one process on embedded defaults: migrate, Redis, intake, worker,
     scheduler."""
+    from importbio.ops.server import serve_ops
+
     store = await open_store(settings, migrate=True)
     try:
-        async with redis_pool(settings, embedded_ok=True) as (redis, redis_settings):
+        async with (
+            serve_ops(settings, store),
+            redis_pool(settings, embedded_ok=True) as (redis, redis_settings),
+        ):
             await sweep(store, now=datetime.now(UTC))
             if burst:
                 await run_intake(settings, store, redis, watch=False)

@@ -367,6 +367,37 @@ class Settings(BaseSettings):
         """The configured closing days as values."""
         return parse_closing_days(self.closing_days)
 
+    # -- operations: the ops HTTP endpoint and health checks ---------------------------
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description=(
+            "Port of the ops HTTP endpoint (/metrics, /healthz, /readyz) each long-running "
+            "process serves. Unset: none."
+        ),
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Address the ops endpoint listens on (0.0.0.0 inside a container).",
+    )
+    metrics_cache_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long queue depths and outbox counts read from the store are reused.",
+    )
+    health_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds each health or readiness check may take before it fails.",
+    )
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _empty_metrics_port_is_none(cls, value: object) -> object:
+        # An empty variable (as an env file leaves it) means "no endpoint".
+        return None if isinstance(value, str) and not value.strip() else value
+
 
 @lru_cache(maxsize=4)
 def extra_controls_tables(rules_dir: Path | None) -> TableSet:

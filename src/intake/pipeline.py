@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -31,6 +32,7 @@ from intake.calendar import local_date
 from intake.case.effects import Responder
 from intake.case.outcomes import TakeOutcome, TakeStatus
 from intake.case.store import CaseStore, Taking
+from intake.metrics import MAILS_TAKEN, TAKE_SECONDS, TRIAGE_OUTCOMES
 from intake.queue.checks import enqueue_check
 from intake.report import MailReport, read_mail
 from intake.sources.base import Incoming, MailSource
@@ -184,9 +186,15 @@ class Intake:
             while end < len(batch) and end - start < _GROUP_MAX and reads[end].done():
                 end += 1
             items, reports = batch[start:end], [read.result() for read in reads[start:end]]
+            started = time.perf_counter()
             outcomes = await self._take_group(items, reports, now)
+            took_s = time.perf_counter() - started
             for item, report, outcome in zip(items, reports, outcomes, strict=True):
+                TAKE_SECONDS.observe(took_s)  # each message waited for its whole group
                 self.stats.outcomes[outcome.status.value] += 1
+                MAILS_TAKEN.labels(report.kind.value, outcome.status.value).inc()
+                if outcome.status in (TakeStatus.NEW_CASE, TakeStatus.ATTACHED):
+                    TRIAGE_OUTCOMES.labels(report.queue.value).inc()
                 log.info(
                     "message taken",
                     ref=item.ref,
@@ -234,8 +242,11 @@ class Intake:
         outcomes: list[TakeOutcome] = []
         for item, report, result in zip(items, reports, results, strict=True):
             if isinstance(result, Exception):
-                log.info("message taken alone", ref=item.ref, error=type(result).__name__)
-                result = await self._take(item, report, now)
+                with structlog.contextvars.bound_contextvars(
+                    message_id=report.message_id, ref=item.ref
+                ):
+                    log.info("message taken alone", error=type(result).__name__)
+                    result = await self._take(item, report, now)
             outcomes.append(result)
         return outcomes
 

@@ -22,12 +22,14 @@ a span of milliseconds.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
 
 from intake.case.store import CaseStore, Claimed, Finished
+from intake.metrics import MAIL_ATTEMPTS, SEND_SECONDS
 from notify.sender import Delivery, SendResult
 from notify.transport import Transport
 
@@ -125,9 +127,12 @@ class OutboxDelivery:
                     Finished(mail.outgoing_id, retry_at=relay_down_until, attempted=False)
                 )
                 continue
+            started = time.perf_counter()
             result = await self.sender.send(
                 mail.raw, mail_from=mail.mail_from, recipients=mail.recipients
             )
+            SEND_SECONDS.observe(time.perf_counter() - started)
+            MAIL_ATTEMPTS.labels(result.delivery.value).inc()
             outcome = self._outcome(mail, result, now=now)
             outcomes.append(outcome)
             stats.count(outcome)

@@ -169,6 +169,14 @@ class SmtpSender:
                 raise
         return self._report(result, len(envelope.recipients))
 
+    async def check(self) -> SendResult | None:
+        """Connect (TLS and login as configured) and greet, then QUIT: None when the relay
+        would take mail, else the failure as a send would report it (the health check)."""
+        async with self._lock:
+            failure = await self._connect()
+        await self.close()
+        return failure
+
     async def close(self) -> None:
         """Say QUIT (bounded by timeout_s) and close the connection; a later send reconnects."""
         async with self._lock:

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
+import structlog
 from sqlalchemy import create_engine, func, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -594,7 +595,13 @@ def _take_each(
     results: list[TakeOutcome | Exception] = []
     for item in items:
         try:
-            with session.begin_nested():
+            # every line logged while this message is taken carries its ids
+            with (
+                structlog.contextvars.bound_contextvars(
+                    message_id=item.report.message_id, ref=item.source_ref
+                ),
+                session.begin_nested(),
+            ):
                 results.append(store._take_one(session, item, now=now, responder=responder))
         except OperationalError:
             raise  # the store, not the message: the whole group fails

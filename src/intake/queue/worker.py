@@ -15,6 +15,7 @@ from arq.connections import RedisSettings
 from arq.cron import CronJob, cron
 
 from intake.case.store import CaseStore
+from intake.metrics import PLACE_SECONDS
 from intake.queue.checks import sweep
 
 log = structlog.get_logger(__name__)
@@ -23,7 +24,8 @@ log = structlog.get_logger(__name__)
 async def place_check(ctx: dict[str, Any], case_id: int, version: int) -> str | None:
     """Place one version of a case on its officer queue."""
     store: CaseStore = ctx["store"]
-    queue = await store.place(case_id, version, now=datetime.now(UTC))
+    with PLACE_SECONDS.time():
+        queue = await store.place(case_id, version, now=datetime.now(UTC))
     log.info(
         "check placed" if queue else "check already placed",
         case_id=case_id,
@@ -58,6 +60,10 @@ def worker_options(
         ctx["store"] = store
         ctx.update(context or {})
 
+    async def on_job_start(ctx: dict[str, Any]) -> None:
+        # arq runs each job in a task of its own: what is bound here is that job's alone
+        structlog.contextvars.bind_contextvars(job_id=ctx.get("job_id"), job_try=ctx.get("job_try"))
+
     return {
         "functions": [place_check, *functions],
         "cron_jobs": [
@@ -66,6 +72,7 @@ def worker_options(
         ],
         "redis_settings": redis_settings,
         "on_startup": on_startup,
+        "on_job_start": on_job_start,
         "max_tries": 5,
         # Each job is one short transaction (a sweep at most ~1000). arq locks a running
         # job for this plus 10 s, and a killed worker's jobs stay locked that long.

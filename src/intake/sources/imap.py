@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import structlog
 from aioimaplib import aioimaplib  # type: ignore[import-untyped]  # ships no type information
 
+from intake.metrics import IMAP_RECONNECTS
 from intake.sources import imap_wire as wire
 from intake.sources.base import Incoming
 from intake.sources.imap_config import (
@@ -247,6 +248,15 @@ class ImapSource:
         self._expect(reply, "UID SEARCH")
         return wire.search_uids(reply.lines[:-1])
 
+    async def _still_here(self, session: _Session, uids: list[int]) -> list[int]:
+        """Which of ``uids`` the mailbox still holds."""
+        reply = await self._command(
+            session,
+            session.client.protocol.search(f"UID {wire.uid_set(uids)}", by_uid=True, charset=None),
+        )
+        self._expect(reply, "UID SEARCH")
+        return wire.search_uids(reply.lines[:-1])
+
     async def _sizes(self, session: _Session, uids: list[int]) -> dict[int, int]:
         reply = await self._command(
             session, session.client.uid("fetch", wire.uid_set(uids), "(UID RFC822.SIZE)")
@@ -419,6 +429,15 @@ class ImapSource:
             if not reply.ok and reply.code == "TRYCREATE":
                 await self._create_folder(session, folder)
                 reply = await self._command(session, client.uid("move", uid_text, target))
+            if not reply.ok and reply.code == "EXPUNGEISSUED":
+                # Another client (a second intake on this mailbox) moved some of them first;
+                # the store took each message once, so only what is still here moves.
+                left = await self._still_here(session, uids)
+                if not left:
+                    session.yielded.difference_update(uids)
+                    return
+                uid_text = wire.uid_set(left)
+                reply = await self._command(session, client.uid("move", uid_text, target))
             self._expect(reply, f"UID MOVE to {folder}")
         else:
             reply = await self._command(session, client.uid("copy", uid_text, target))
@@ -478,6 +497,7 @@ class ImapSource:
             raise
         if not first:
             self.reconnects += 1
+            IMAP_RECONNECTS.inc()
         self._session = session
         self._log.info(
             "imap.connected", uidvalidity=session.uidvalidity, reconnects=self.reconnects
@@ -578,6 +598,13 @@ class ImapSource:
         low, high = self._config.reconnect_min_s, self._config.reconnect_max_s
         ceiling = min(high, low * 2.0 ** min(failures - 1, 30))
         return low + secrets.SystemRandom().random() * (ceiling - low)
+
+    async def check(self) -> None:
+        """Connect, log in and select the mailbox as the intake does first (an ``ImapError``
+        says what failed), then log out: the health check."""
+        async with self._lock:
+            await self._ensure_session()
+        await self.close()
 
     async def close(self) -> None:
         """Log out (with a deadline) and drop the connection; never raises."""
