@@ -19,6 +19,7 @@ from intake.calendar import BRUSSELS, WorkCalendar, local_date
 from intake.case.effects import PlannedMail
 from intake.case.store import CaseStore
 from intake.codes import EventKind, Flag, Queue
+from intake.metrics import REMINDERS_SENT
 from intake.queue.checks import sweep
 from notify.compose import OutgoingMail
 from notify.desk import Desk
@@ -131,6 +132,8 @@ class ReminderRunner:
         if not dry_run:
             for start in range(0, len(fresh), _BATCH):
                 outgoing += await record(self.store, fresh[start : start + _BATCH], now=now)
+            if outgoing:
+                REMINDERS_SENT.labels(job.value).inc(len(outgoing))
         result = PassResult(job, today, True, shown, tuple(outgoing), moved, dry_run)
         log.info(
             "scheduled pass",
