@@ -12,9 +12,6 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
 
 from intake.report import MailReport
 from intake.triage.kinds import strip_subject_prefixes
@@ -26,6 +23,7 @@ from notify.facts import CaseFacts
 from notify.policy import ack_kind_for, auto_reply_allowed
 from notify.render import render_pair
 from notify.safety import safe_header_text, safe_message_id
+from notify.wire import WireMail, to_bytes
 from notify.wording import DECISION_LABELS
 
 __all__ = [
@@ -38,10 +36,6 @@ __all__ = [
 ]
 
 MAX_REFERENCES = 10
-# Headers are folded only past the hard limit of RFC 5322 (998): folding at 78 makes Python
-# put a 70-77 character subject on a continuation line, and parsers then keep a leading
-# blank. Bodies are quoted-printable, whose lines stay within 76 characters anyway.
-_POLICY = SMTP.clone(max_line_length=998)
 _MAX_SUBJECT_CHARS = 200
 _MAX_QUOTED_SUBJECT_CHARS = 100
 _ACK_SUBJECTS: dict[MailKind, str] = {
@@ -84,28 +78,23 @@ class OutgoingMail:
         """The mail as RFC 5322 bytes (CRLF line ends): multipart/alternative, text and HTML."""
         if date.tzinfo is None or date.utcoffset() is None:
             raise ValueError("the date of a mail must be timezone-aware")
-        message = EmailMessage(policy=_POLICY)
-        name = safe_header_text(desk.name, max_chars=_MAX_QUOTED_SUBJECT_CHARS)
-        message["From"] = Address(display_name=name, addr_spec=desk.address)
-        message["To"] = tuple(Address(addr_spec=a) for a in self.to)
-        message["Subject"] = self.subject
-        message["Date"] = date
-        message["Message-ID"] = self.message_id
-        if self.in_reply_to is not None:
-            message["In-Reply-To"] = self.in_reply_to
-        if self.references:
-            message["References"] = " ".join(self.references[-MAX_REFERENCES:])
         acknowledgment = self.kind.is_acknowledgment
-        message["Auto-Submitted"] = "auto-replied" if acknowledgment else "auto-generated"
-        if acknowledgment:
-            message["Precedence"] = "auto_reply"
-        message["X-Auto-Response-Suppress"] = "All"
-        message["X-Importbio-Outbound"] = "1"
-        message.set_content(self.text, subtype="plain", charset="utf-8", cte="quoted-printable")
-        message.add_alternative(self.html, subtype="html", charset="utf-8", cte="quoted-printable")
-        # After the body: setting content clears every Content-* header.
-        message["Content-Language"] = "nl, en"
-        return message.as_bytes()
+        return to_bytes(
+            WireMail(
+                from_name=safe_header_text(desk.name, max_chars=_MAX_QUOTED_SUBJECT_CHARS),
+                from_address=desk.address,
+                to=self.to,
+                subject=self.subject,
+                date=date,
+                message_id=self.message_id,
+                in_reply_to=self.in_reply_to,
+                references=self.references[-MAX_REFERENCES:],
+                auto_submitted="auto-replied" if acknowledgment else "auto-generated",
+                precedence="auto_reply" if acknowledgment else None,
+                text=self.text,
+                html=self.html,
+            )
+        )
 
 
 def message_id_for(key: str, desk: Desk) -> str:
