@@ -555,10 +555,15 @@ def test_crash_drill_sigkill_intake_and_worker(desk: Desk, tmp_path: Path) -> No
         run = desk.spawn(
             "intake", "--burst", log=tmp_path / f"kill{attempt}.log", env=small_batches
         )
-        # Start-up takes about two seconds here; count the moment from the first login, so
-        # the kills land while messages are being taken, not before.
-        run.wait_for_log('"imap.connected"')
-        time.sleep(rng.uniform(0.3, 3.0))
+        if attempt % 2:
+            # Past the first batch, so this kill lands among later messages however slow
+            # the machine is.
+            run.wait_for_log('"message taken"', count=rng.randint(21, 60), timeout_s=90.0)
+        else:
+            # Start-up takes about two seconds here; count the moment from the first login,
+            # so the kill can land anywhere from before the first take to mid-batch.
+            run.wait_for_log('"imap.connected"')
+            time.sleep(rng.uniform(0.3, 3.0))
         run.kill()
         progress.append(desk.inbox_count())
     assert any(0 < waiting < 300 for waiting in progress), progress
