@@ -15,8 +15,6 @@ import email
 import email.policy
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,8 +27,16 @@ from intake.case.store import CaseStore, connect
 from notify.outbox import OutboxDelivery
 from notify.sender import SmtpSender
 from notify.smtp_url import SmtpConfig
-from tests.services.common import free_port, unavailable, wait_for_port
-from tests.support.desk import CALENDAR, HOSTILE_COI, PASSWORD, SCRIPT, Template
+from tests.services.common import unavailable
+from tests.support.desk import (
+    CALENDAR,
+    HOSTILE_COI,
+    PASSWORD,
+    SCRIPT,
+    Served,
+    Template,
+    serve_desk,
+)
 from tests.support.smtpd import RecordingSMTP
 
 pytestmark = pytest.mark.integration
@@ -45,18 +51,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-IMPORTBIO = Path(sys.executable).parent / "importbio"
 T = TypeVar("T")
-
-
-@dataclass
-class Served:
-    """``importbio web`` on a copy of the filled store."""
-
-    url: str
-    store_url: str
-    process: subprocess.Popen[bytes]
-    folder: Path
 
 
 @dataclass
@@ -69,39 +64,8 @@ class Watch:
 @pytest.fixture
 def served(desk_template: Template, tmp_path: Path) -> Iterator[Served]:
     """The desk served by uvicorn in its own process on a free loopback port."""
-    shutil.copyfile(desk_template.path, tmp_path / "desk.db")
-    store_url = f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
-    port = free_port()
-    env = {
-        **os.environ,
-        "IMPORTBIO_DATABASE_URL": store_url,
-        "IMPORTBIO_VAR_DIR": str(tmp_path / "var"),
-        "IMPORTBIO_DESK_ADDRESS": "importbio@landbouw.example.be",
-        "IMPORTBIO_DESK_DOMAINS": "landbouw.example.be",
-        # Chromium keeps Secure cookies only from a secure origin; the test serves plain HTTP.
-        "IMPORTBIO_WEB_SECURE_COOKIES": "false",
-    }
-    env.pop("IMPORTBIO_REDIS_URL", None)
-    process = subprocess.Popen(
-        [str(IMPORTBIO), "web", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        if not wait_for_port(port, timeout_s=20.0, alive=process):
-            _, err = process.communicate(timeout=5)
-            pytest.fail(f"importbio web did not start: {err.decode(errors='replace')}")
-        yield Served(f"http://127.0.0.1:{port}", store_url, process, tmp_path)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+    with serve_desk(desk_template, tmp_path) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

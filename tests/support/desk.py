@@ -9,8 +9,13 @@ and an API token, and the app built as ``importbio web`` builds it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.policy
+import os
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -32,6 +37,7 @@ from intake.triage.context import TriageContext
 from intake.triage.rules.extra_controls import TableSet
 from notify.desk import Desk
 from notify.responders import Acknowledger
+from tests.services.common import free_port, wait_for_port
 from tests.support.pdf import make_pdf
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples"
@@ -190,3 +196,55 @@ def make_rig(template: Template, folder: Path) -> DeskRig:
     url = f"sqlite+aiosqlite:///{path}"
     store = CaseStore(connect(url), calendar=CALENDAR)
     return DeskRig(store, url, template.token, template.admin_token, template.disabled_token)
+
+
+IMPORTBIO = Path(sys.executable).parent / "importbio"
+
+
+@dataclass
+class Served:
+    """``importbio web`` running on a copy of the filled store."""
+
+    url: str
+    store_url: str
+    process: subprocess.Popen[bytes]
+    folder: Path
+
+
+@contextlib.contextmanager
+def serve_desk(template: Template, folder: Path) -> Iterator[Served]:
+    """``importbio web`` (uvicorn) in its own process on a free loopback port, over a copy
+    of the template store in ``folder``; stopped on exit."""
+    shutil.copyfile(template.path, folder / "desk.db")
+    store_url = f"sqlite+aiosqlite:///{folder / 'desk.db'}"
+    port = free_port()
+    env = {
+        **os.environ,
+        "IMPORTBIO_DATABASE_URL": store_url,
+        "IMPORTBIO_VAR_DIR": str(folder / "var"),
+        "IMPORTBIO_DESK_ADDRESS": DESK.address,
+        "IMPORTBIO_DESK_DOMAINS": "landbouw.example.be",
+        # Chromium keeps Secure cookies only from a secure origin; the test serves plain HTTP.
+        "IMPORTBIO_WEB_SECURE_COOKIES": "false",
+    }
+    env.pop("IMPORTBIO_REDIS_URL", None)
+    process = subprocess.Popen(
+        [str(IMPORTBIO), "web", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        if not wait_for_port(port, timeout_s=20.0, alive=lambda: process.poll() is None):
+            _, err = process.communicate(timeout=5)
+            raise RuntimeError(f"importbio web did not start: {err.decode(errors='replace')}")
+        yield Served(f"http://127.0.0.1:{port}", store_url, process, folder)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
