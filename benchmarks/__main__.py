@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import intake_bench, mail_bench, parse_bench
+from benchmarks import desk_bench, intake_bench, mail_bench, parse_bench
 
-BENCHMARKS = {"parse": parse_bench.main, "intake": intake_bench.main, "mail": mail_bench.main}
+BENCHMARKS = {
+    "parse": parse_bench.main,
+    "intake": intake_bench.main,
+    "mail": mail_bench.main,
+    "desk": desk_bench.main,
+}
 
 
 def main() -> int:

@@ -144,6 +144,12 @@ class CaseListing:
         cursor = Cursor(rows[-1].priority, rows[-1].id) if more and rows else None
         return Page(rows, cursor)
 
+    async def open_count(self, queue: Queue) -> int:
+        """How many open cases a queue holds (one index range, not every queue's count)."""
+        query = select(func.count()).where(*conditions(CaseFilter(queue=queue)))
+        async with self._sessions() as session:
+            return int(await session.scalar(query.select_from(t.Case)) or 0)
+
     async def case(self, case_id: int) -> t.Case | None:
         """One case by its number."""
         async with self._sessions() as session:

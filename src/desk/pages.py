@@ -187,13 +187,12 @@ async def queue_page(request: Request, queue: Queue, user: Officer, desk: State)
         if page.next_cursor
         else None
     )
-    counts = await desk.store.queue_counts()
     return render(
         request,
         "queue.html",
         user,
         queue=queue,
-        open_count=counts[queue],
+        open_count=await desk.listing.open_count(queue),
         cases=page.cases,
         where=where,
         statuses=list(CaseStatus),

@@ -235,7 +235,7 @@ def serve_desk(template: Template, folder: Path) -> Iterator[Served]:
         stderr=subprocess.PIPE,
     )
     try:
-        if not wait_for_port(port, timeout_s=20.0, alive=lambda: process.poll() is None):
+        if not wait_for_port(port, timeout_s=60.0, alive=lambda: process.poll() is None):
             _, err = process.communicate(timeout=5)
             raise RuntimeError(f"importbio web did not start: {err.decode(errors='replace')}")
         yield Served(f"http://127.0.0.1:{port}", store_url, process, folder)

@@ -101,6 +101,7 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_queue_priority", "queue", "priority", "id"),
         Index("ix_cases_status_version", "placed_version", "version"),
+        Index("ix_cases_queue_status", "queue", "status"),  # the desk's counts
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)

@@ -20,6 +20,8 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Apply this revision."""
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.create_index("ix_cases_queue_status", ["queue", "status"], unique=False)
     op.create_table(
         "desk_users",
         sa.Column(
@@ -102,3 +104,5 @@ def downgrade() -> None:
 
     op.drop_table("desk_api_tokens")
     op.drop_table("desk_users")
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index("ix_cases_queue_status")
