@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import e2e_load_bench, intake_bench, mail_bench, parse_bench, reminders_bench
+from benchmarks import (
+    desk_bench,
+    e2e_load_bench,
+    intake_bench,
+    mail_bench,
+    parse_bench,
+    reminders_bench,
+)
 
 BENCHMARKS = {
     "parse": parse_bench.main,
@@ -12,6 +19,7 @@ BENCHMARKS = {
     "mail": mail_bench.main,
     "reminders": reminders_bench.main,
     "e2e-load": e2e_load_bench.main,
+    "desk": desk_bench.main,
 }
 
 

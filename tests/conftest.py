@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.services.fixtures",
     "tests.services.pg_fixtures",
     "tests.support.smtp_fixtures",
+    "tests.support.desk_fixtures",
 ]

@@ -730,6 +730,35 @@ def health(
         raise typer.Exit(code=1)
 
 
+@app.command()
+def web(
+    host: Annotated[str | None, typer.Option(help="Listen address (IMPORTBIO_WEB_HOST).")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port (IMPORTBIO_WEB_PORT).")
+    ] = None,
+) -> None:
+    """Serve the officers' web desk and its JSON API (needs a migrated store)."""
+    from desk.serve import serve
+    from importbio.runtime import NotReady
+
+    settings = _settings()
+    try:
+        asyncio.run(serve(settings, host=host or settings.web_host, port=port or settings.web_port))
+    except (SettingsError, NotReady) as exc:
+        raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        typer.echo("importbio: stopped", err=True)
+
+
+def _add_users_commands() -> None:
+    from desk.commands import users_app
+
+    app.add_typer(users_app, name="users")
+
+
+_add_users_commands()
+
+
 def main() -> None:
     """Console entry point."""
     app(prog_name="importbio")

@@ -259,6 +259,26 @@ class Settings(BaseSettings):
             lock_ttl_s=self.scheduler_lock_ttl_s,
         )
 
+    # -- the officers' web desk (importbio web)
+    web_host: str = Field(
+        default="127.0.0.1", description="Address the web desk listens on (importbio web)."
+    )
+    web_port: int = Field(default=8000, ge=1, le=65535, description="Port of the web desk.")
+    web_session_secret: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Key that signs the desk's session cookies (32+ characters). Required unless the "
+            "desk listens on loopback, where a random one per process is used."
+        ),
+    )
+    web_secure_cookies: bool = Field(
+        default=True,
+        description="Send the session cookie only over HTTPS (off only for plain-HTTP tests).",
+    )
+    web_session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 30, description="How long a desk session lasts."
+    )
+
     @field_validator("rules_dir", mode="before")
     @classmethod
     def _empty_rules_dir_is_none(cls, value: object) -> object:

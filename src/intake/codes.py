@@ -149,6 +149,8 @@ class EventKind(StrEnum):
     ESCALATED = "escalated"
     NOTE = "note"
     BOUNCED = "bounced"  # a mail we sent came back undelivered
+    MAIL_RETRIED = "mail_retried"  # an officer sent a failed or bounced mail again
+    REPLAYED = "replayed"  # an officer read a quarantined message again
 
 
 class OutboxStatus(StrEnum):

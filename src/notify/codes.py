@@ -21,6 +21,9 @@ class MailKind(StrEnum):
     WINDOW_OPEN = "window_open"
     DIGEST = "digest"
     ESCALATION = "escalation"
+    # the answer to a request for a point of release for free circulation
+    PRFC_CONFIRMED = "prfc_confirmed"
+    PRFC_REFUSED = "prfc_refused"
 
     @property
     def is_acknowledgment(self) -> bool:

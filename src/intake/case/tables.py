@@ -106,6 +106,7 @@ class Case(Base):
         Index("ix_cases_status_eta", "status", "eta"),
         Index("ix_cases_window_opens", "window_opens"),
         Index("ix_cases_kind_created_at", "kind", "created_at"),
+        Index("ix_cases_queue_status", "queue", "status"),  # the desk's counts
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -265,3 +266,57 @@ class SamplingEntry(Base):
     outcome: Mapped[str] = mapped_column(String(20))  # sampling.Outcome
     reason: Mapped[str] = mapped_column(Text)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+# -- the officers' desk ------------------------------------------------------------------------
+
+USER_NAME_CHARS = 100
+
+
+class DeskUser(Base):
+    """An officer's account on the web desk. ``session_epoch`` grows on every password reset
+    or disabling, so every session signed before it stops working at once."""
+
+    __tablename__ = "desk_users"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(USER_NAME_CHARS), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ApiToken(Base):
+    """A token for the JSON API, kept only as its SHA-256: the token itself is shown once."""
+
+    __tablename__ = "desk_api_tokens"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("desk_users.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ReleasePoint(Base):
+    """A point of release for free circulation the desk confirmed, from a PRFC request.
+
+    Rows are never changed in place but for ``superseded_at``: a later confirmation for the
+    same company and address (or a correction) adds a row and closes the older one, so the
+    list as it stood on any day can be read back.
+    """
+
+    __tablename__ = "release_points"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    company: Mapped[str] = mapped_column(String(300))
+    address: Mapped[str] = mapped_column(Text)
+    confirmed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    confirmed_by: Mapped[str] = mapped_column(String(200))
+    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("release_points.id"))

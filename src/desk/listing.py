@@ -1,0 +1,164 @@
+"""Finding cases for the desk: a queue's cases with filters and search, a page at a time.
+
+Pages follow the queue's order (priority, then case number) by keyset: the next page
+starts after the last case shown, so page 2,000 of a large queue costs what page 1 does
+and a case that moves while an officer pages is neither shown twice nor skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from intake.calendar import BRUSSELS
+from intake.case import tables as t
+from intake.codes import CaseStatus, Queue
+from intake.triage.coi import parse_coi
+
+PAGE_SIZE = 50
+MAX_SEARCH_CHARS = 200
+OPEN_STATUSES = (
+    CaseStatus.NEW,
+    CaseStatus.QUEUED,
+    CaseStatus.UNDER_CHECK,
+    CaseStatus.WAITING,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where a page starts: after this (priority, case number)."""
+
+    priority: int
+    case_id: int
+
+    def encode(self) -> str:
+        """The cursor as it travels in a URL."""
+        return f"{self.priority}.{self.case_id}"
+
+    @classmethod
+    def decode(cls, value: str | None) -> Cursor | None:
+        """The cursor of a URL, or None for a missing or malformed one (the first page)."""
+        if not value:
+            return None
+        left, _, right = value.partition(".")
+        try:
+            priority, case_id = int(left), int(right)
+        except ValueError:
+            return None
+        if max(abs(priority), abs(case_id)) >= 2**62:  # beyond the store's 64-bit integers
+            return None
+        return cls(priority, case_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    """What an officer narrows a queue by. Empty fields do not filter."""
+
+    queue: Queue | None = None
+    search: str = ""  # a COI reference (any spelling), or part of one, of the importer or subject
+    status: CaseStatus | None = None  # None: the open cases
+    eta_from: date | None = None
+    eta_to: date | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of cases and where the next one starts (None on the last page)."""
+
+    cases: list[t.Case]
+    next_cursor: Cursor | None
+
+
+def _brussels_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=BRUSSELS).astimezone(UTC)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def conditions(where: CaseFilter) -> list[Any]:
+    """The SQL conditions of a filter."""
+    found: list[Any] = []
+    if where.queue is not None:
+        found.append(t.Case.queue == where.queue.value)
+    if where.status is None:
+        found.append(t.Case.status.in_([s.value for s in OPEN_STATUSES]))
+    else:
+        found.append(t.Case.status == where.status.value)
+    search = where.search.replace("\x00", "").strip()[:MAX_SEARCH_CHARS]
+    if search:
+        ref = parse_coi(search, reference_year=date.today().year)
+        if ref is not None:
+            found.append(t.Case.coi == ref.canonical)
+        else:
+            pattern = f"%{_escape_like(search.lower())}%"
+            found.append(
+                or_(
+                    func.lower(t.Case.coi).like(pattern, escape="\\"),
+                    func.lower(t.Case.importer).like(pattern, escape="\\"),
+                    func.lower(t.Case.subject).like(pattern, escape="\\"),
+                )
+            )
+    if where.eta_from is not None:
+        found.append(t.Case.eta >= where.eta_from)
+    if where.eta_to is not None:
+        found.append(t.Case.eta <= where.eta_to)
+    if where.received_from is not None:
+        found.append(t.Case.created_at >= _brussels_midnight(where.received_from))
+    if where.received_to is not None:
+        found.append(t.Case.created_at < _brussels_midnight(where.received_to + timedelta(days=1)))
+    return found
+
+
+class CaseListing:
+    """Reads pages of cases for the desk."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def page(
+        self, where: CaseFilter, *, after: Cursor | None = None, size: int = PAGE_SIZE
+    ) -> Page:
+        """Up to ``size`` cases matching ``where`` in queue order, after ``after``."""
+        query = select(t.Case).where(*conditions(where))
+        if after is not None:
+            query = query.where(
+                or_(
+                    t.Case.priority > after.priority,
+                    and_(t.Case.priority == after.priority, t.Case.id > after.case_id),
+                )
+            )
+        query = query.order_by(t.Case.priority, t.Case.id).limit(size + 1)
+        async with self._sessions() as session:
+            rows = list((await session.scalars(query)).all())
+        more = len(rows) > size
+        rows = rows[:size]
+        cursor = Cursor(rows[-1].priority, rows[-1].id) if more and rows else None
+        return Page(rows, cursor)
+
+    async def open_count(self, queue: Queue) -> int:
+        """How many open cases a queue holds (one index range, not every queue's count)."""
+        query = select(func.count()).where(*conditions(CaseFilter(queue=queue)))
+        async with self._sessions() as session:
+            return int(await session.scalar(query.select_from(t.Case)) or 0)
+
+    async def case(self, case_id: int) -> t.Case | None:
+        """One case by its number."""
+        async with self._sessions() as session:
+            return await session.get(t.Case, case_id)
+
+    async def release_points(self, *, case_id: int | None = None) -> list[t.ReleasePoint]:
+        """Confirmed points of release (of one request's case), newest first, history too."""
+        query = select(t.ReleasePoint).order_by(t.ReleasePoint.id.desc())
+        if case_id is not None:
+            query = query.where(t.ReleasePoint.case_id == case_id)
+        async with self._sessions() as session:
+            return list((await session.scalars(query)).all())
