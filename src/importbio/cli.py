@@ -413,30 +413,30 @@ def quarantine_show(
 @quarantine_app.command("replay")
 def quarantine_replay(entry: Annotated[int, typer.Argument(help="The entry number.")]) -> None:
     """Read a quarantined message again with the current settings (e.g. raised limits)."""
-    from importbio.runtime import open_store, redis_pool
-    from intake.queue.checks import enqueue_check
+    import getpass
+
+    from desk.actions import ActionError, Announcer, DeskActions
+    from importbio.runtime import desk, open_store, redis_pool
 
     settings = _settings()
 
     async def main() -> str:
         store = await open_store(settings, migrate=False)
         try:
-            found = await store.quarantine_entry(entry)
-            if found is None or found.status != "held":
-                return f"no held quarantine entry {entry}"
-            data = await store.raw(found.sha256) or b""
-            now = datetime.now(UTC)
-            context = settings.triage_context(now=now)
-            report = read_mail(data, source=found.source_ref, context=context)
-            outcome = await store.take(
-                data, report, source_ref=found.source_ref, now=now, replaying=entry
-            )
-            if outcome.version is not None and outcome.case_id is not None and settings.redis_url:
+            actions = DeskActions(store, desk=desk(settings), calendar=store.calendar)
+            try:
+                outcome, changed = await actions.replay(
+                    entry,
+                    context=lambda now: settings.triage_context(now=now),
+                    by=f"cli:{getpass.getuser()}",
+                    now=datetime.now(UTC),
+                )
+            except ActionError as exc:
+                raise _fail(str(exc)) from None
+            if changed is not None and settings.redis_url:
                 async with redis_pool(settings, embedded_ok=False) as (redis, _):
-                    await enqueue_check(redis, outcome.case_id, outcome.version)
-            return f"entry {entry}: {outcome.status.value}" + (
-                f", case #{outcome.case_id}" if outcome.case_id else ""
-            )
+                    await Announcer(redis)(changed)
+            return f"entry {entry}: {outcome}" + (f", case #{changed.case_id}" if changed else "")
         finally:
             await store.close()
 
