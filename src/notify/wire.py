@@ -87,10 +87,27 @@ def _part(subtype: str, content: str) -> list[str]:
 
 
 def _header_text(value: str) -> str:
-    """Unstructured header text: as it is when it is plain ASCII, else RFC 2047 words."""
-    if value.isascii():
+    """Unstructured header text: plain ASCII words as they are, each run of other words as
+    RFC 2047 encoded words, so a reference in a subject stays readable as it is."""
+    if value.isascii() and "=?" not in value:
         return _fold_words(value)
-    return Header(value, _UTF8_QP, maxlinelen=76, header_name="Subject").encode(linesep="\r\n")
+    parts: list[str] = []
+    run: list[str] = []
+    for word in value.split(" "):
+        if word.isascii() and "=?" not in word:
+            if run:
+                parts.append(_encoded(" ".join(run)))
+                run = []
+            parts.append(word)
+        else:
+            run.append(word)
+    if run:
+        parts.append(_encoded(" ".join(run)))
+    return " ".join(parts)
+
+
+def _encoded(text: str) -> str:
+    return Header(text, _UTF8_QP, maxlinelen=76, header_name="Subject").encode(linesep="\r\n")
 
 
 def _fold_words(value: str) -> str:

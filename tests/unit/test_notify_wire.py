@@ -88,3 +88,13 @@ def test_headers_read_back() -> None:
     assert parsed["Date"].datetime == datetime(2025, 4, 22, 10, 0, tzinfo=UTC)
     assert parsed["Content-Language"] == "nl, en"
     assert parsed.get_content_type() == "multipart/alternative"
+
+
+def test_plain_words_of_a_subject_stay_plain() -> None:
+    """In a subject with a few non-ASCII words, the COI reference stays literal on the wire."""
+    subject = "Beslissing / Decision: COI.EC.2023.0031337 \u2013 Vrijgegeven / Released =?x?="
+    raw = to_bytes(_mail(subject, "t\n", "h\n"))
+    header = raw.split(b"\r\nSubject: ", 1)[1].split(b"\r\nDate: ", 1)[0]
+    assert b" COI.EC.2023.0031337 =?utf-8?q?" in header
+    assert b"=?x?=" not in header
+    assert _parse(raw)["Subject"] == subject
