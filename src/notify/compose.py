@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from intake.case.effects import PlannedMail
 from intake.report import MailReport
 from intake.triage.kinds import strip_subject_prefixes
 from notify.addresses import recipient_for, valid_address
@@ -73,6 +74,18 @@ class OutgoingMail:
         ids = (self.message_id, self.in_reply_to or self.message_id, *self.references)
         if any(safe_message_id(i) != i for i in ids):
             raise ValueError("every Message-ID must be one well-formed <left@right>")
+
+    def planned(self, desk: Desk, *, key: str, now: datetime) -> PlannedMail:
+        """This mail as the outbox row the effect named ``key`` stores, written at ``now``."""
+        return PlannedMail(
+            kind=self.kind.value,
+            dedupe_key=key,
+            message_id=self.message_id,
+            mail_from=desk.address,
+            recipients=self.to,
+            subject=self.subject,
+            raw=self.to_message(desk, date=now),
+        )
 
     def to_message(self, desk: Desk, *, date: datetime) -> bytes:
         """The mail as RFC 5322 bytes (CRLF line ends): multipart/alternative, text and HTML."""

@@ -118,12 +118,4 @@ def planned_prfc_answer(
         to=recipient,
         key=key,
     )
-    return PlannedMail(
-        kind=mail.kind.value,
-        dedupe_key=key,
-        message_id=mail.message_id,
-        mail_from=desk.address,
-        recipients=mail.to,
-        subject=mail.subject,
-        raw=mail.to_message(desk, date=now),
-    )
+    return mail.planned(desk, key=key, now=now)

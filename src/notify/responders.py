@@ -12,7 +12,7 @@ from intake.codes import Flag
 from intake.report import MailReport
 from notify.addresses import is_machine_address, valid_address
 from notify.codes import Decision
-from notify.compose import OutgoingMail, compose_ack, compose_decision
+from notify.compose import compose_ack, compose_decision
 from notify.desk import Desk
 from notify.facts import CaseFacts
 from notify.policy import auto_reply_allowed
@@ -37,18 +37,6 @@ def case_facts(
         extra_controls=extra,
         importer_name=importer_name,
         subject=case.subject,
-    )
-
-
-def _planned(mail: OutgoingMail, desk: Desk, *, key: str, now: datetime) -> PlannedMail:
-    return PlannedMail(
-        kind=mail.kind.value,
-        dedupe_key=key,
-        message_id=mail.message_id,
-        mail_from=desk.address,
-        recipients=mail.to,
-        subject=mail.subject,
-        raw=mail.to_message(desk, date=now),
     )
 
 
@@ -77,7 +65,7 @@ class Acknowledger:
             self.desk,
             key=key,
         )
-        return _planned(mail, self.desk, key=key, now=now) if mail else None
+        return mail.planned(self.desk, key=key, now=now) if mail else None
 
 
 class DecisionNotice:
@@ -126,4 +114,4 @@ class DecisionNotice:
         except ValueError as exc:  # no valid outside address to tell: the officer sees it
             log.warning("decision mail not possible", case_id=case.case_id, why=str(exc))
             return None
-        return _planned(mail, self.desk, key=key, now=now)
+        return mail.planned(self.desk, key=key, now=now)

@@ -16,7 +16,6 @@ from typing import Protocol
 import structlog
 
 from intake.calendar import BRUSSELS, WorkCalendar, local_date
-from intake.case.effects import PlannedMail
 from intake.case.store import CaseStore
 from intake.codes import EventKind, Flag, Queue
 from intake.metrics import REMINDERS_SENT
@@ -70,18 +69,6 @@ class PassResult:
     def mails(self) -> int:
         """How many mails the pass queued (or would queue)."""
         return sum(1 for p in self.planned if p.kind is not None and not p.skipped)
-
-
-def _plan(mail: OutgoingMail, desk: Desk, key: str, now: datetime) -> PlannedMail:
-    return PlannedMail(
-        kind=mail.kind.value,
-        dedupe_key=key,
-        message_id=mail.message_id,
-        mail_from=desk.address,
-        recipients=mail.to,
-        subject=mail.subject,
-        raw=mail.to_message(desk, date=now),
-    )
 
 
 class ComposeForImporter(Protocol):
@@ -202,7 +189,7 @@ class ReminderRunner:
                     case.case_id,
                     EventKind.REMINDED,
                     {"mail": mail.kind.value, "to": to},
-                    _plan(mail, self.desk, key, now),
+                    mail.planned(self.desk, key=key, now=now),
                 )
             )
             planned.append(Planned(job, key, case.case_id, mail.kind.value, (to,), mail.subject))
@@ -269,7 +256,7 @@ class ReminderRunner:
                 case.case_id,
                 EventKind.ESCALATED,
                 data | {"to": list(to)},
-                _plan(mail, self.desk, key, now),
+                mail.planned(self.desk, key=key, now=now),
                 Flag.ESCALATED,
             ),
             Planned(job, key, case.case_id, mail.kind.value, to, mail.subject),
@@ -335,7 +322,7 @@ class ReminderRunner:
             )
             key = f"digest:{group.name}:{today.isoformat()}"
             mail = compose_digest(facts, self.desk, to=group.addresses, key=key)
-            effects.append(Effect(key, None, None, {}, _plan(mail, self.desk, key, now)))
+            effects.append(Effect(key, None, None, {}, mail.planned(self.desk, key=key, now=now)))
             planned.append(
                 Planned(JobName.DIGEST, key, None, mail.kind.value, mail.to, mail.subject)
             )
