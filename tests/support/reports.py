@@ -14,7 +14,7 @@ import asyncio
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -97,7 +97,9 @@ async def simulate(store: CaseStore) -> Simulated:
             now=decided_at,
             mailer=None,
         )
-        hours = (decided_at - now).total_seconds() / 3600 if decision.is_final else None
+        # real elapsed time: aware datetimes of one zone subtract by the wall clock (DST)
+        elapsed = decided_at.astimezone(UTC) - now.astimezone(UTC)
+        hours = elapsed.total_seconds() / 3600 if decision.is_final else None
         done.decisions.append((decided_at, decision.value, hours))
     for n, name in enumerate(OTHER_SAMPLES):
         now = START + timedelta(days=20 * n + 3, hours=2)

@@ -110,7 +110,9 @@ def test_charts_escape_names_and_scale_to_a_round_ceiling() -> None:
             stacked=True,
         )
     )
-    assert "<script>" not in svg and "&lt;script&gt;" in svg and "&lt;i&gt;" in svg
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+    assert "&lt;i&gt;" in svg
     assert "zero" not in svg  # a series without a figure is left out of bars and legend
     assert svg.count("<rect") == 3  # two bars and one legend swatch
     assert (nice_ceiling(0), nice_ceiling(3), nice_ceiling(11), nice_ceiling(0.3)) == (
