@@ -261,6 +261,7 @@ class DeskActions:
             address=address,
             confirmed_at=now,
             confirmed_by=clip(by, 200),
+            valid_from=now,
         )
         session.add(point)
         await session.flush()

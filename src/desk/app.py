@@ -97,7 +97,7 @@ def create_app(
     throttle: LoginThrottle | None = None,
 ) -> FastAPI:
     """The desk application over ``store``."""
-    from desk import api, pages
+    from desk import api, pages, reports, reports_api
 
     app = FastAPI(
         title="importbio desk API",
@@ -155,5 +155,7 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     app.include_router(api.router)
+    app.include_router(reports_api.router)
     app.include_router(pages.router)
+    app.include_router(reports.router)
     return app

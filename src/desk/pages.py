@@ -227,6 +227,7 @@ async def case_page(request: Request, case_id: int, user: Officer, desk: State) 
         is_prfc=found.kind == Kind.PRFC_REQUEST.value,
         is_open=found.status not in (CaseStatus.DECIDED.value, CaseStatus.CLOSED.value),
         release_points=await desk.listing.release_points(case_id=case_id),
+        sampling=await desk.store.case_sampling(case_id),
     )
 
 

@@ -756,7 +756,14 @@ def _add_users_commands() -> None:
     app.add_typer(users_app, name="users")
 
 
+def _add_prfc_commands() -> None:
+    from desk.prfc_commands import prfc_app
+
+    app.add_typer(prfc_app, name="prfc")
+
+
 _add_users_commands()
+_add_prfc_commands()
 
 
 def main() -> None:

@@ -151,6 +151,8 @@ class EventKind(StrEnum):
     BOUNCED = "bounced"  # a mail we sent came back undelivered
     MAIL_RETRIED = "mail_retried"  # an officer sent a failed or bounced mail again
     REPLAYED = "replayed"  # an officer read a quarantined message again
+    PRFC_EDITED = "prfc_edited"  # an admin corrected a listed point of release
+    PRFC_WITHDRAWN = "prfc_withdrawn"  # an admin took a point of release off the list
 
 
 class OutboxStatus(StrEnum):

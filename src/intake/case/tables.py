@@ -175,7 +175,10 @@ class Event(Base):
     """
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_case_id_id", "case_id", "id"),)
+    __table_args__ = (
+        Index("ix_events_case_id_id", "case_id", "id"),
+        Index("ix_events_kind_at", "kind", "at"),  # the desk's statistics by period
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
@@ -305,9 +308,11 @@ class ApiToken(Base):
 class ReleasePoint(Base):
     """A point of release for free circulation the desk confirmed, from a PRFC request.
 
-    Rows are never changed in place but for ``superseded_at``: a later confirmation for the
-    same company and address (or a correction) adds a row and closes the older one, so the
-    list as it stood on any day can be read back.
+    Rows are never changed in place but for closing them: a later confirmation for the
+    same company and address, or an admin's correction, adds a row from ``valid_from`` and
+    sets ``superseded_at``/``superseded_by`` on the older one; a withdrawal sets
+    ``superseded_at`` with ``withdrawn_by`` and its reason. So the list as it stood on any
+    day can be read back, and every change says who made it.
     """
 
     __tablename__ = "release_points"
@@ -320,3 +325,7 @@ class ReleasePoint(Base):
     confirmed_by: Mapped[str] = mapped_column(String(200))
     superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     superseded_by: Mapped[int | None] = mapped_column(ForeignKey("release_points.id"))
+    valid_from: Mapped[datetime] = mapped_column(UtcDateTime())  # listed in this form from
+    changed_by: Mapped[str | None] = mapped_column(String(200))  # an admin's correction
+    withdrawn_by: Mapped[str | None] = mapped_column(String(200))
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
