@@ -18,6 +18,7 @@ import imaplib
 import json
 import os
 import re
+import shutil
 import signal
 import smtplib
 import subprocess
@@ -28,6 +29,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from email.message import Message
@@ -37,7 +39,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from tests.services.common import free_port
+from tests.services.common import free_port, unavailable
 from tests.services.dovecot import Dovecot
 from tests.services.redis import RedisServer
 
@@ -230,12 +232,26 @@ class Desk:
     # -- the operator's commands --------------------------------------------------------
 
     def run(
-        self, *args: str, timeout_s: float = 120.0, stdin: str | None = None
+        self,
+        *args: str,
+        timeout_s: float = 120.0,
+        stdin: str | None = None,
+        clock: datetime | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """Run ``importbio ARGS`` to the end (``stdin``: what is typed into it)."""
+        """Run ``importbio ARGS`` to the end (``stdin``: what is typed into it; ``clock``: the
+        moment the process's clock starts at, by ``faketime``, a day of a simulated week)."""
+        command = [str(IMPORTBIO), *args]
+        env = self.env()
+        if clock is not None:
+            faketime = shutil.which("faketime")
+            if faketime is None:
+                unavailable("faketime is not installed (Debian package faketime)")
+            start = clock.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+            command = [faketime, "-f", f"@{start}", *command]
+            env |= {"TZ": "UTC", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
         return subprocess.run(
-            [str(IMPORTBIO), *args],
-            env=self.env(),
+            command,
+            env=env,
             input=stdin,
             capture_output=True,
             text=True,
@@ -243,9 +259,9 @@ class Desk:
             check=False,
         )
 
-    def ok(self, *args: str, stdin: str | None = None) -> str:
+    def ok(self, *args: str, stdin: str | None = None, clock: datetime | None = None) -> str:
         """Run ``importbio ARGS``; insist on exit 0 and no traceback; return stdout."""
-        done = self.run(*args, stdin=stdin)
+        done = self.run(*args, stdin=stdin, clock=clock)
         assert done.returncode == 0, f"importbio {' '.join(args)}: {done.returncode}\n{done.stderr}"
         assert "Traceback" not in done.stderr, done.stderr
         return done.stdout
