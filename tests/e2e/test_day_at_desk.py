@@ -180,10 +180,10 @@ def test_week_of_reminder_runs_reminds_on_the_working_days_before_the_eta_once_e
     desk: Desk,
 ) -> None:
     """A notification without its invoice, for goods arriving on a Tuesday: the desk lives
-    through Wednesday to Tuesday (each day the reminder run at 10:00, then a worker on that
-    day's clock), and the importer's mailbox gets the reminder on Thursday, Friday and Monday
-    (the three working days before the ETA) and on no other day, once each, however often
-    the run is repeated."""
+    through Wednesday to Tuesday (each day the reminder run at 10:00; a worker on the clock
+    of Friday evening, then of Tuesday evening, sends what the runs queued), and the
+    importer's mailbox gets the reminder of Thursday, Friday and Monday (the three working
+    days before the ETA) and of no other day, once each, however often a run is repeated."""
     week = _week_with_a_weekend(WorkCalendar())
     wednesday, thursday, friday, saturday, sunday, monday, eta = week
     number = 2
@@ -211,10 +211,12 @@ def test_week_of_reminder_runs_reminds_on_the_working_days_before_the_eta_once_e
         if day == thursday:
             # a catch-up run later the same day (after an outage) records nothing again
             desk.ok("remind", "--now", (ten + timedelta(hours=6)).isoformat())
-        desk.ok("worker", "--burst", clock=ten + timedelta(hours=7))
         if day in (thursday, friday, monday):
             expected.append(day)
-        assert reminded_on() == expected, day
+        if day in (friday, eta):
+            # the worker of that evening: CLI runs take seconds each, so not one every day
+            desk.ok("worker", "--burst", clock=ten + timedelta(hours=7))
+            assert reminded_on() == expected, day
 
     mails = desk.read_mailbox(importer(number))
     # acknowledgment, the notice that the check window opened (on Wednesday), 3 reminders
