@@ -16,6 +16,7 @@ from arq.connections import ArqRedis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from desk import audit
 from intake.calendar import WorkCalendar, local_date
 from intake.case import tables as t
 from intake.case.effects import PlannedMail
@@ -183,6 +184,7 @@ class DeskActions:
         )
         if decided is None:
             raise ActionError(f"there is no case {case_id}")
+        audit.decided(case_id=case_id, decision=decision, by=by, outgoing_id=decided.outgoing)
         return Changed(case_id, decided.event_id, decided.outgoing)
 
     async def answer_prfc(

@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
+from desk import audit
 from desk.accounts import Accounts, User
 from desk.actions import Announcer, DeskActions
 from desk.listing import CaseListing
@@ -138,6 +139,9 @@ def create_app(
 
     @app.exception_handler(RefusedForm)
     async def refuse_form(request: Request, exc: RefusedForm) -> Response:
+        audit.form_refused(
+            path=request.url.path, client=request.client.host if request.client else "-"
+        )
         return HTMLResponse(
             "<!DOCTYPE html><title>Refused</title><p>This form did not come from the desk, "
             "or its session ended. Go back, reload the page and try again.</p>",

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from desk import audit
 from desk.accounts import User
 from desk.actions import ActionError, Changed
 from desk.app import DeskState, NotSignedIn, session_user, state
@@ -126,9 +127,11 @@ async def login_form(request: Request) -> Response:
 async def login(request: Request, form: Form, desk: State) -> Response:
     """Sign in: throttled per name and per address, a new session on success."""
     name, password = _field(form, "name", 100).strip(), _field(form, "password", 1000)
-    keys = (f"name:{name.lower()}", f"addr:{request.client.host if request.client else '-'}")
+    client = request.client.host if request.client else "-"
+    keys = (f"name:{name.lower()}", f"addr:{client}")
     wait_s = desk.throttle.retry_after_s(*keys)
     if wait_s > 0:
+        audit.sign_in(audit.SignIn.THROTTLED, name=name, client=client)
         response = render(
             request,
             "login.html",
@@ -141,8 +144,10 @@ async def login(request: Request, form: Form, desk: State) -> Response:
     user = await desk.accounts.authenticate(name, password, now=datetime.now(UTC))
     if user is None:
         desk.throttle.failed(*keys)
+        audit.sign_in(audit.SignIn.REFUSED, name=name, client=client)
         return render(request, "login.html", None, 401, error="Wrong name or password.")
     desk.throttle.succeeded(*keys)
+    audit.sign_in(audit.SignIn.OK, name=name, client=client)
     request.session.clear()
     request.session.update({"uid": user.id, "epoch": user.session_epoch, "csrf": new_csrf_token()})
     return RedirectResponse("/", status_code=303)

@@ -2,19 +2,22 @@
 
 The store must be migrated (``importbio migrate``); a configured Redis is used to tell
 the workers about new mail and case versions at once (without one, their sweeps find
-them within a minute).
+them within a minute). ``/healthz`` and ``/readyz`` answer on the desk's own port; with
+``IMPORTBIO_METRICS_PORT`` set the process also serves the ops endpoint (``/metrics``) there,
+apart from the officers' port.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 
 import uvicorn
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse, Response
 
 from desk.app import create_app
 from desk.security import SessionOptions, session_secret
@@ -47,7 +50,7 @@ def app_from_settings(
     def context(now: datetime) -> TriageContext:
         return settings.triage_context(now=now)
 
-    return create_app(
+    app = create_app(
         store,
         desk=desk(settings),
         calendar=WorkCalendar(settings.closing_day_list()),
@@ -55,6 +58,21 @@ def app_from_settings(
         session=session_options(settings, host=host),
         redis=redis,
     )
+    add_readiness(app, settings, store)
+    return app
+
+
+def add_readiness(app: FastAPI, settings: Settings, store: CaseStore) -> None:
+    """``/readyz`` on the desk's own port: the store at its schema and Redis, as every
+    process's ops endpoint answers it (a load balancer or compose health check asks here)."""
+    from importbio.ops.health import all_ok, readiness
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> Response:
+        results = await readiness(settings, store=store)
+        ready = all_ok(results)
+        body = {"ready": ready, "checks": [result.as_dict() for result in results]}
+        return JSONResponse(body, status_code=200 if ready else 503)
 
 
 @contextlib.asynccontextmanager
@@ -69,14 +87,27 @@ async def _optional_redis(settings: Settings) -> AsyncIterator[ArqRedis | None]:
         await pool.aclose()
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, ending with exit status 0 after a clean stop by SIGTERM or Ctrl-C,
+    like every other importbio process (uvicorn raises the signal again once it has shut
+    down, which ends the process as killed by it)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            self._captured_signals.clear()
+
+
 async def serve(settings: Settings, *, host: str, port: int) -> None:
     """Serve the desk until stopped (uvicorn handles SIGINT and SIGTERM)."""
+    from importbio.ops.server import serve_ops
     from importbio.runtime import open_store
 
     session_options(settings, host=host)  # a wrong setting stops us before the store opens
     store = await open_store(settings, migrate=False)
     try:
-        async with _optional_redis(settings) as redis:
+        async with serve_ops(settings, store), _optional_redis(settings) as redis:
             app = app_from_settings(settings, store, host=host, redis=redis)
             config = uvicorn.Config(
                 app,
@@ -87,6 +118,6 @@ async def serve(settings: Settings, *, host: str, port: int) -> None:
                 server_header=False,
                 access_log=False,
             )
-            await uvicorn.Server(config).serve()
+            await _Server(config).serve()
     finally:
         await store.close()

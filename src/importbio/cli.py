@@ -574,13 +574,18 @@ def outbox_retry(outgoing: Annotated[int, typer.Argument(help="The mail's number
 def scheduler() -> None:
     """Fire the scheduled jobs (reminders, window notices, escalations, digests) into the
     workers' queue, while this process holds the leadership lock in Redis."""
+    from importbio.ops.server import serve_ops
     from importbio.runtime import redis_pool, scheduler_calendar
     from notify.reminders.scheduler import run_scheduler
 
     settings = _settings()
 
     async def main() -> None:
-        async with redis_pool(settings, embedded_ok=False) as (redis, _):
+        # no store: the scheduler only enqueues, the workers read and write the cases
+        async with (
+            serve_ops(settings, None),
+            redis_pool(settings, embedded_ok=False) as (redis, _),
+        ):
             await run_scheduler(settings.reminder_config(), scheduler_calendar(settings), redis)
 
     _run(main())

@@ -10,7 +10,7 @@ scrape time live in ``importbio.ops.gauges``.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 # Mail is taken in within milliseconds; an SMTP relay may take seconds.
 _LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -50,4 +50,28 @@ SEND_SECONDS = Histogram(
     "importbio_send_seconds",
     "Seconds to hand one mail to the SMTP relay (or write it to the sent folder).",
     buckets=_LATENCY_BUCKETS_S,
+)
+
+# The scheduler process: what its timers did, and whether it holds the leadership lock.
+SCHEDULER_FIRES = Counter(
+    "importbio_scheduler_fires",
+    "Timer runs of the scheduler, by job and outcome (fired, not_leader, closed_day).",
+    ["job", "outcome"],
+)
+SCHEDULER_LEADER = Gauge(
+    "importbio_scheduler_leader", "1 while this scheduler process holds the leadership lock."
+)
+
+# The web desk: sign-ins, refused forms and the decisions officers record there.
+DESK_SIGN_INS = Counter(
+    "importbio_desk_sign_ins",
+    "Sign-in attempts at the web desk, by outcome (ok, refused, throttled).",
+    ["outcome"],
+)
+DESK_FORMS_REFUSED = Counter(
+    "importbio_desk_forms_refused",
+    "Forms the web desk refused: no valid CSRF token, or the session had ended.",
+)
+DESK_DECISIONS = Counter(
+    "importbio_desk_decisions", "Decisions recorded in the web desk, by decision.", ["decision"]
 )

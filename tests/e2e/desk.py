@@ -5,10 +5,10 @@
 - the desk's relay: an SMTP server (aiosmtpd, in a thread of the test process) that hands
   every mail it accepts to Dovecot over LMTP, as a smarthost with local delivery would;
 - the processes, started as an operator starts them (``importbio migrate``, ``intake``,
-  ``worker``, …) with ``IMPORTBIO_*`` variables, each with its own ops endpoint port, each
-  logging JSON to a file of its own.
+  ``worker``, ``scheduler``, ``web``) with ``IMPORTBIO_*`` variables, each with its own ops
+  endpoint port (and the web desk its own HTTP port), each logging JSON to a file of its own.
 
-Adding a process kind (the scheduler, the web desk) is one entry in ``PROCESSES``.
+Adding a process kind is one entry in ``PROCESSES``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import imaplib
 import json
 import os
 import re
+import shutil
 import signal
 import smtplib
 import subprocess
@@ -28,7 +29,9 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -36,7 +39,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from tests.services.common import free_port
+from tests.services.common import free_port, unavailable
 from tests.services.dovecot import Dovecot
 from tests.services.redis import RedisServer
 
@@ -48,10 +51,12 @@ RELAY_USER = "desk-relay"
 RELAY_PASSWORD = "Smtp-token-b81e44"
 DESK_ADDRESS = "importbio@lv.vlaanderen.be"
 
-# How each process is started; the scheduler and the web desk join with one line each.
+# How each process is started, as the systemd units and the compose file start it.
 PROCESSES: dict[str, tuple[str, ...]] = {
     "intake": ("intake",),
     "worker": ("worker",),
+    "scheduler": ("scheduler",),
+    "web": ("web",),
 }
 
 
@@ -70,6 +75,9 @@ class Relay:
             refused = await asyncio.to_thread(
                 self._deliver, envelope.mail_from or "", list(envelope.rcpt_tos), data
             )
+        except smtplib.SMTPRecipientsRefused as exc:
+            # no such mailbox: permanent, as a smarthost with local delivery answers it
+            return f"550 5.1.1 unknown recipients: {', '.join(sorted(exc.recipients))}"
         except (OSError, smtplib.SMTPException) as exc:
             return f"451 4.3.0 local delivery failed: {exc}"
         if refused:
@@ -104,6 +112,7 @@ class Process:
     popen: subprocess.Popen[bytes]
     log_path: Path
     metrics_port: int
+    web_port: int = 0
 
     def stop(self, *, timeout_s: float = 30.0) -> int:
         """SIGTERM, as systemd or docker stop sends it; wait for a clean exit."""
@@ -124,9 +133,9 @@ class Process:
         """The process's JSON log lines."""
         return [json.loads(line) for line in self.log().splitlines() if line.startswith("{")]
 
-    def get(self, path: str) -> tuple[int, str]:
-        """GET a path of the process's ops endpoint: status and body."""
-        url = f"http://127.0.0.1:{self.metrics_port}{path}"
+    def get(self, path: str, *, port: int | None = None) -> tuple[int, str]:
+        """GET a path of the process's ops endpoint (or of another of its ports)."""
+        url = f"http://127.0.0.1:{port or self.metrics_port}{path}"
         try:
             with urllib.request.urlopen(url, timeout=10.0) as response:
                 return response.status, response.read().decode()
@@ -214,46 +223,71 @@ class Desk:
             "IMPORTBIO_PARSE_WORKERS": "0",  # two cores are shared by every process here
             "IMPORTBIO_POLL_INTERVAL_S": "5",
             "IMPORTBIO_METRICS_CACHE_S": "0",
+            # the desk is reached over plain HTTP on loopback here, with no TLS proxy in front
+            "IMPORTBIO_WEB_SECURE_COOKIES": "false",
             **self.extra_env,
             **(extra or {}),
         }
 
     # -- the operator's commands --------------------------------------------------------
 
-    def run(self, *args: str, timeout_s: float = 120.0) -> subprocess.CompletedProcess[str]:
-        """Run ``importbio ARGS`` to the end."""
+    def run(
+        self,
+        *args: str,
+        timeout_s: float = 120.0,
+        stdin: str | None = None,
+        clock: datetime | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run ``importbio ARGS`` to the end (``stdin``: what is typed into it; ``clock``: the
+        moment the process's clock starts at, by ``faketime``, a day of a simulated week)."""
+        command = [str(IMPORTBIO), *args]
+        env = self.env()
+        if clock is not None:
+            faketime = shutil.which("faketime")
+            if faketime is None:
+                unavailable("faketime is not installed (Debian package faketime)")
+            start = clock.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+            command = [faketime, "-f", f"@{start}", *command]
+            env |= {"TZ": "UTC", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
         return subprocess.run(
-            [str(IMPORTBIO), *args],
-            env=self.env(),
+            command,
+            env=env,
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=timeout_s,
             check=False,
         )
 
-    def ok(self, *args: str) -> str:
+    def ok(self, *args: str, stdin: str | None = None, clock: datetime | None = None) -> str:
         """Run ``importbio ARGS``; insist on exit 0 and no traceback; return stdout."""
-        done = self.run(*args)
+        done = self.run(*args, stdin=stdin, clock=clock)
         assert done.returncode == 0, f"importbio {' '.join(args)}: {done.returncode}\n{done.stderr}"
         assert "Traceback" not in done.stderr, done.stderr
         return done.stdout
 
     def start(self, kind: str, *, env: Mapping[str, str] | None = None) -> Process:
         """Start one long-running process of ``kind`` with its own ops endpoint."""
-        port = free_port()
+        port, web_port = free_port(), free_port()
         number = sum(1 for p in self.processes if p.name.startswith(kind)) + 1
         name = f"{kind}-{number}"
         log_path = self.var_dir / f"{name}.log"
         with log_path.open("wb") as stderr:
             popen = subprocess.Popen(
                 [str(IMPORTBIO), *PROCESSES[kind]],
-                env=self.env({"IMPORTBIO_METRICS_PORT": str(port), **(env or {})}),
+                env=self.env(
+                    {
+                        "IMPORTBIO_METRICS_PORT": str(port),
+                        "IMPORTBIO_WEB_PORT": str(web_port),
+                        **(env or {}),
+                    }
+                ),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
                 start_new_session=True,
             )
-        process = Process(name, popen, log_path, port)
+        process = Process(name, popen, log_path, port, web_port if kind == "web" else 0)
         self.processes.append(process)
 
         def serving() -> bool:
@@ -353,8 +387,14 @@ _COI_RE = re.compile(r"COI\.[A-Z]{2}\.\d{4}\.\d{7}")
 
 def coi_of(message: Message) -> str | None:
     """The COI reference a mail's subject names."""
-    found = _COI_RE.search(str(message.get("Subject", "")))
+    found = _COI_RE.search(subject_of(message))
     return found.group(0) if found else None
+
+
+def subject_of(message: Message) -> str:
+    """A mail's subject as its reader sees it (encoded words decoded, folds undone)."""
+    decoded = make_header(decode_header(str(message.get("Subject", ""))))
+    return " ".join(str(decoded).split())
 
 
 def store_rows(desk: Desk, query: str) -> list[tuple[Any, ...]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
@@ -20,11 +20,20 @@ def coi(number: int) -> str:
     return f"COI.EC.{datetime.now(UTC).year}.{number:07d}"
 
 
-def notification(number: int, *, secret: str = "", sender: str | None = None) -> bytes:
-    """A complete notification: COI in the subject, ETA in the body, B/L and invoice attached;
-    ``secret`` is a body line that must never reach a log; ``sender`` replaces the From."""
+def notification(
+    number: int,
+    *,
+    secret: str = "",
+    sender: str | None = None,
+    eta: date | None = None,
+    invoice: bool = True,
+) -> bytes:
+    """A complete notification: COI in the subject, ETA in the body (in two days unless
+    ``eta``), B/L and invoice attached (no invoice unless ``invoice``); ``secret`` is a body
+    line that must never reach a log; ``sender`` replaces the From."""
     now = datetime.now(UTC)
-    eta = (now + timedelta(days=2)).strftime("%d/%m/%Y")
+    arrives = eta or (now + timedelta(days=2)).date()
+    eta_text = arrives.strftime("%d/%m/%Y")
     msg = EmailMessage()
     msg["From"] = f"Importer {number} <{sender or importer(number)}>"
     msg["To"] = "importbio@lv.vlaanderen.be"
@@ -32,13 +41,14 @@ def notification(number: int, *, secret: str = "", sender: str | None = None) ->
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = make_msgid(idstring=f"n{number}", domain=f"bioimport-{number % 7}.be")
     msg.set_content(
-        f"Beste,\n\nIn bijlage de documenten voor {coi(number)}.\nETA Antwerpen: {eta}.\n"
+        f"Beste,\n\nIn bijlage de documenten voor {coi(number)}.\nETA Antwerpen: {eta_text}.\n"
         f"{secret}\n\nMet vriendelijke groeten,\nImporter {number}\n"
     )
     bl = make_pdf([["BILL OF LADING", f"B/L No. {number:08d}", f"Reference {coi(number)}"]])
-    invoice = make_pdf([["COMMERCIAL INVOICE", f"Invoice No. {number:06d}"]])
     msg.add_attachment(bl, maintype="application", subtype="pdf", filename=f"BL {number}.pdf")
-    msg.add_attachment(
-        invoice, maintype="application", subtype="pdf", filename=f"Invoice {number}.pdf"
-    )
+    if invoice:
+        bill = make_pdf([["COMMERCIAL INVOICE", f"Invoice No. {number:06d}"]])
+        msg.add_attachment(
+            bill, maintype="application", subtype="pdf", filename=f"Invoice {number}.pdf"
+        )
     return msg.as_bytes(policy=SMTP)

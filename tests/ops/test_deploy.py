@@ -180,3 +180,25 @@ def test_env_example_values_are_accepted_by_the_settings() -> None:
                 values[key[len("IMPORTBIO_") :].lower()] = value
     loaded = Settings.model_validate(values)
     assert json.loads(json.dumps(loaded.effective()))["IMPORTBIO_BATCH_SIZE"] == "100"
+
+
+def test_units_give_each_process_its_own_ops_port_and_compose_asks_served_ports() -> None:
+    """The long-running units listen on distinct ops ports (the web desk's apart from its
+    own), and each compose health check asks ``/readyz`` on a port its process serves."""
+    ports = {}
+    for process in ("intake", "scheduler", "web", "worker"):
+        unit = f"importbio-{process}@" if process == "worker" else f"importbio-{process}"
+        name = f"{unit}.service"
+        values = _unit(DEPLOY / "systemd" / name).get("Environment", [])
+        found = [v.split("=", 1)[1] for v in values if v.startswith("IMPORTBIO_METRICS_PORT=")]
+        assert len(found) == 1, process
+        ports[process] = found[0]
+    assert len(set(ports.values())) == len(ports), ports
+    web_start = _unit(DEPLOY / "systemd" / "importbio-web.service")["ExecStart"][0].split()
+    assert web_start[web_start.index("--port") + 1] not in ports.values()
+    raw = COMPOSE.read_text()
+    assert 'IMPORTBIO_METRICS_PORT: "9464"' in raw
+    assert "127.0.0.1:9464/readyz" in raw
+    web = raw.split("\n  web:\n", 1)[1].split("\n\n", 1)[0]
+    assert '"--port", "8000"' in web
+    assert "127.0.0.1:8000/readyz" in web

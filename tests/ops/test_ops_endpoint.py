@@ -105,3 +105,25 @@ async def test_health_names_a_wrong_mailbox_password_and_a_missing_store(
         imap_url=url.replace("wrong-pw-91", "right-password"),
     )
     assert (await check_mailbox(good)).status is CheckStatus.OK
+
+
+async def test_endpoint_without_a_store_is_ready_on_redis_and_has_no_store_gauges(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """The scheduler's endpoint (no store) is ready while Redis answers, checks nothing
+    else, and serves the process's counters without the store's gauges."""
+    port = free_port()
+    settings = Settings(var_dir=tmp_path, redis_url=redis_server.url, metrics_port=port)
+    async with serve_ops(settings, None):
+        status, body = await _get(port, "/readyz")
+        assert status == 200, body
+        assert [check["name"] for check in json.loads(body)["checks"]] == ["redis"]
+        status, text = await _get(port, "/metrics")
+        assert status == 200
+        assert "importbio_scheduler_leader " in text
+        assert "importbio_queue_depth" not in text
+        assert "importbio_store_up" not in text
+        redis_server.stop()
+        status, body = await asyncio.wait_for(_get(port, "/readyz"), 30)
+        assert status == 503
+        assert json.loads(body)["checks"][0]["status"] == "fail"

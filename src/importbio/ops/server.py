@@ -8,6 +8,9 @@ Each request gets one response and the connection is closed.
 - ``/healthz``: 200 while the event loop answers (liveness);
 - ``/readyz``: 200 when the store is at its schema and Redis answers, else 503; JSON body;
 - ``/metrics``: the Prometheus text format (counters of this process, store gauges).
+
+The scheduler opens no store: its endpoint is served without one (``store=None``), ready
+when Redis answers, with its own counters and no store gauges.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from importbio.ops.gauges import StoreGauges
-from importbio.ops.health import all_ok, readiness
+from importbio.ops.health import all_ok, check_redis, readiness
 from importbio.settings import Settings
 from intake.case.store import CaseStore
 
@@ -47,10 +50,12 @@ _REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Servic
 class OpsEndpoint:
     """Answers the ops requests for one process."""
 
-    def __init__(self, settings: Settings, store: CaseStore) -> None:
+    def __init__(self, settings: Settings, store: CaseStore | None) -> None:
         self.settings = settings
         self.store = store
-        self.gauges = StoreGauges(store, max_age_s=settings.metrics_cache_s)
+        self.gauges = (
+            StoreGauges(store, max_age_s=settings.metrics_cache_s) if store is not None else None
+        )
 
     async def respond(self, method: str, path: str) -> Response:
         """The response to one request."""
@@ -60,14 +65,18 @@ class OpsEndpoint:
         if route == "/healthz":
             return Response(200, "text/plain; charset=utf-8", b"ok\n")
         if route == "/readyz":
-            results = await readiness(self.settings, store=self.store)
+            if self.store is None:
+                results = [await check_redis(self.settings)]
+            else:
+                results = await readiness(self.settings, store=self.store)
             ready = all_ok(results)
             body = json.dumps(
                 {"ready": ready, "checks": [result.as_dict() for result in results]}
             ).encode()
             return Response(200 if ready else 503, "application/json", body + b"\n")
         if route == "/metrics":
-            await self.gauges.refresh()
+            if self.gauges is not None:
+                await self.gauges.refresh()
             return Response(200, CONTENT_TYPE_LATEST, generate_latest(REGISTRY))
         return Response(404, "text/plain; charset=utf-8", b"not found\n")
 
@@ -100,7 +109,7 @@ class OpsEndpoint:
 
 
 @contextlib.asynccontextmanager
-async def serve_ops(settings: Settings, store: CaseStore) -> AsyncIterator[int | None]:
+async def serve_ops(settings: Settings, store: CaseStore | None) -> AsyncIterator[int | None]:
     """Serve the ops endpoint while the block runs, when ``IMPORTBIO_METRICS_PORT`` is set;
     yields the port (None when off)."""
     if settings.metrics_port is None:
@@ -118,11 +127,13 @@ async def serve_ops(settings: Settings, store: CaseStore) -> AsyncIterator[int |
             f"IMPORTBIO_METRICS_PORT: cannot listen on "
             f"{settings.metrics_host}:{settings.metrics_port}: {exc.strerror or exc}"
         ) from None
-    REGISTRY.register(endpoint.gauges)
+    if endpoint.gauges is not None:
+        REGISTRY.register(endpoint.gauges)
     log.info("ops endpoint listening", host=settings.metrics_host, port=settings.metrics_port)
     try:
         yield settings.metrics_port
     finally:
-        REGISTRY.unregister(endpoint.gauges)
+        if endpoint.gauges is not None:
+            REGISTRY.unregister(endpoint.gauges)
         server.close()
         await server.wait_closed()

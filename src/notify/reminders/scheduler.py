@@ -21,6 +21,7 @@ from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 
 from intake.calendar import BRUSSELS, WorkCalendar, local_date
+from intake.metrics import SCHEDULER_FIRES, SCHEDULER_LEADER
 from notify.reminders.config import JobName, ReminderConfig
 from notify.reminders.jobs import enqueue_pass
 from notify.reminders.leader import Leadership
@@ -74,17 +75,20 @@ async def run_scheduler(config: ReminderConfig, calendar: WorkCalendar, redis: A
         as_of = datetime.now(BRUSSELS)
         day = local_date(as_of)
         if not leadership.is_leader:
+            SCHEDULER_FIRES.labels(job.value, "not_leader").inc()
             log.info("scheduled job left to the leader", job=job.value)
             return
         if not calendar.is_working_day(day):
+            SCHEDULER_FIRES.labels(job.value, "closed_day").inc()
             log.info("scheduled job skipped", job=job.value, why=calendar.why_closed(day))
             return
         queued = await enqueue_pass(
             redis, job, as_of=as_of, day=day, expires_s=config.misfire_grace_s
         )
+        SCHEDULER_FIRES.labels(job.value, "fired").inc()
         log.info("scheduled job fired", job=job.value, day=day.isoformat(), queued=queued)
 
-    await leadership.hold()
+    SCHEDULER_LEADER.set(await leadership.hold())
     scheduler = AsyncIOScheduler(timezone=BRUSSELS)
     for job in config.enabled():
         scheduler.add_job(
@@ -105,8 +109,9 @@ async def run_scheduler(config: ReminderConfig, calendar: WorkCalendar, redis: A
     try:
         while True:
             await asyncio.sleep(config.lock_ttl_s / 3)
-            await leadership.hold()
+            SCHEDULER_LEADER.set(await leadership.hold())
     finally:
+        SCHEDULER_LEADER.set(0)
         scheduler.shutdown(wait=False)
         try:
             await leadership.release()
