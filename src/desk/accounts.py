@@ -12,13 +12,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from desk.roles import Role
 from intake.case import tables as t
 
 MIN_PASSWORD_CHARS = 12
@@ -28,13 +28,6 @@ TOKEN_PREFIX = "ibd_"  # noqa: S105 - a marker that makes leaked tokens easy to 
 _HASHER = PasswordHasher()
 # Verified against when the user does not exist, so a login takes as long either way.
 _DUMMY_HASH = _HASHER.hash("not a password of anyone")
-
-
-class Role(StrEnum):
-    """What an account may do: officers work the queues; admins also replay quarantine."""
-
-    OFFICER = "officer"
-    ADMIN = "admin"
 
 
 class AccountError(Exception):

@@ -10,11 +10,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from desk.accounts import AccountError, Accounts, Role
+from desk.roles import Role
+
+if TYPE_CHECKING:
+    from desk.accounts import Accounts
 
 T = TypeVar("T")
 
@@ -29,6 +32,8 @@ PasswordStdin = Annotated[
 
 
 def _with_accounts(work: Callable[[Accounts], Awaitable[T]]) -> T:
+    # Imported here: every `importbio` command builds this group, few of them use it.
+    from desk.accounts import AccountError, Accounts
     from importbio.cli import _run, _settings
     from importbio.runtime import open_store
 

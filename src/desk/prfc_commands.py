@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from desk.prfc_list import ListedPoint, PrfcList, list_csv
+if TYPE_CHECKING:
+    from desk.prfc_list import ListedPoint
 
 prfc_app = typer.Typer(
     help="The points of release for free circulation the desk confirmed.", no_args_is_help=True
@@ -48,6 +49,7 @@ def list_points(
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV instead of text.")] = False,
 ) -> None:
     """The list (as it stands, or on a day), as text or CSV."""
+    from desk.prfc_list import PrfcList, list_csv
     from importbio.cli import _run, _settings
     from importbio.runtime import open_store
 
