@@ -745,7 +745,8 @@ def main(argv: list[str]) -> int:
         print(f"intake benchmark: python -m benchmarks intake {' '.join(argv)}".rstrip())
         print(f"machine: {_machine()}; at start {_load()}")
         print(
-            "store: SQLite, WAL, synchronous=FULL (one fsync per message); Redis with AOF;"
+            "store: SQLite, WAL, synchronous=FULL (one fsync per group of messages taken);"
+            " Redis with AOF;"
             f" parse workers: {_workers_label()}; IMAP batch {args.batch_size}"
         )
         print(
