@@ -10,9 +10,11 @@ internationalised domain is answered in its ASCII (punycode) form.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from email_validator import EmailNotValidError, validate_email
 
+from intake.codes import Flag
 from intake.report import MailReport
 from notify.desk import Desk
 
@@ -83,6 +85,17 @@ def _answerable(value: str | None, desk: Desk) -> str | None:
     if address is None or desk.is_own_address(address) or is_machine_address(address):
         return None
     return address
+
+
+def case_recipient(
+    *, reply_to: str | None, sender: str | None, flags: Iterable[Flag], desk: Desk
+) -> str | None:
+    """Where mail about a case goes: a person's valid Reply-To, else its sender, outside the
+    desk. For a case a mail of an unverified sender joined, the sender only: a Reply-To
+    is the easiest thing to forge."""
+    if Flag.SENDER_UNVERIFIED in flags:
+        return _answerable(sender, desk)
+    return _answerable(reply_to, desk) or _answerable(sender, desk)
 
 
 def recipient_for(report: MailReport, desk: Desk) -> str | None:

@@ -9,7 +9,7 @@ Building the wire message (``OutgoingMail.to_message``) takes the date as a para
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,6 +33,7 @@ __all__ = [
     "OutgoingMail",
     "compose_ack",
     "compose_decision",
+    "compose_mail",
     "message_id_for",
 ]
 
@@ -110,6 +111,46 @@ class OutgoingMail:
         )
 
 
+def compose_mail(
+    kind: MailKind,
+    desk: Desk,
+    *,
+    to: Iterable[str],
+    subject: str,
+    context: dict[str, object],
+    key: str,
+    thread: Sequence[str] = (),
+) -> OutgoingMail:
+    """A desk mail of ``kind``: its template pair rendered with ``context``, answering the
+    last valid Message-ID of ``thread`` (oldest first), its Message-ID from ``key``."""
+    ids = [i for raw in thread if (i := safe_message_id(raw)) is not None]
+    answered = ids[-1] if ids else None
+    return _rendered(kind, desk, tuple(to), subject, context, key, ids[:-1], answered)
+
+
+def _rendered(
+    kind: MailKind,
+    desk: Desk,
+    to: tuple[str, ...],
+    subject: str,
+    context: dict[str, object],
+    key: str,
+    earlier: Iterable[str],
+    answered: str | None,
+) -> OutgoingMail:
+    text, html = render_pair(kind, context, override_dir=desk.template_dir)
+    return OutgoingMail(
+        kind=kind,
+        to=to,
+        subject=subject,
+        message_id=message_id_for(key, desk),
+        in_reply_to=answered,
+        references=_references(earlier, answered),
+        text=text,
+        html=html,
+    )
+
+
 def message_id_for(key: str, desk: Desk) -> str:
     """The Message-ID of the effect named ``key``: the same key always gives the same one."""
     digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
@@ -165,18 +206,8 @@ def compose_ack(
         return None
     subject = _ack_subject(kind, case_facts)
     context = ack_context(case_facts, desk, subject=subject)
-    text, html = render_pair(kind, context, override_dir=desk.template_dir)
     answered = safe_message_id(report.message_id)
-    return OutgoingMail(
-        kind=kind,
-        to=(recipient,),
-        subject=subject,
-        message_id=message_id_for(key, desk),
-        in_reply_to=answered,
-        references=_references(report.references, answered),
-        text=text,
-        html=html,
-    )
+    return _rendered(kind, desk, (recipient,), subject, context, key, report.references, answered)
 
 
 def _recipients(to: Iterable[str], desk: Desk) -> tuple[str, ...]:
@@ -224,15 +255,7 @@ def compose_decision(
         note=note,
         documents_requested=documents_requested,
     )
-    text, html = render_pair(MailKind.DECISION, context, override_dir=desk.template_dir)
     answered = safe_message_id(in_reply_to)
-    return OutgoingMail(
-        kind=MailKind.DECISION,
-        to=recipients,
-        subject=subject,
-        message_id=message_id_for(key, desk),
-        in_reply_to=answered,
-        references=_references(references, answered),
-        text=text,
-        html=html,
+    return _rendered(
+        MailKind.DECISION, desk, recipients, subject, context, key, references, answered
     )

@@ -7,6 +7,8 @@ a day to the same address, so that two auto-responders cannot feed each other.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from intake.codes import Flag, Kind
 from intake.report import MailReport
 from notify.addresses import is_machine_address, recipient_for
@@ -105,12 +107,16 @@ def _sender_refusal(report: MailReport, desk: Desk) -> str | None:
     return None
 
 
-def _authentication_refusal(report: MailReport) -> str | None:
-    # An unverified sender may be forged, and its Reply-To is the forger's to choose: an
-    # acknowledgment (even one without case details) would be backscatter to whoever's
-    # address was used, or would tell a stranger that the desk holds the case. The
-    # officer sees why and answers by hand, after checking who wrote.
-    if Flag.SENDER_UNVERIFIED in report.flags:
+def unverified_sender_refusal(flags: Iterable[Flag]) -> str | None:
+    """Why no automatic mail may go to the sender of a mail (or case) with these flags.
+
+    An unverified sender may be forged, and its Reply-To is the forger's to choose: an
+    automatic mail (even one without case details) would be backscatter to whoever's
+    address was used, or would tell a stranger that the desk holds the case. The officer
+    sees why and answers by hand, after checking who wrote. Acknowledgments, reminders and
+    window notices all ask here.
+    """
+    if Flag.SENDER_UNVERIFIED in flags:
         return (
             "The sender failed authentication (DKIM, SPF or DMARC): "
             "no automatic answer with case details; an officer answers."
@@ -131,7 +137,7 @@ def auto_reply_allowed(
         or _header_refusal(report)
         or _loop_refusal(report, desk)
         or _sender_refusal(report, desk)
-        or _authentication_refusal(report)
+        or unverified_sender_refusal(report.flags)
     )
     if refusal is None and recipient_for(report, desk) is None:
         refusal = "The mail has no valid address to answer."

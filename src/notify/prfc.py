@@ -9,13 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from intake.case.effects import CaseSnapshot, PlannedMail
-from notify.addresses import is_machine_address, valid_address
+from notify.addresses import case_recipient
 from notify.codes import MailKind
-from notify.compose import OutgoingMail, message_id_for
+from notify.compose import OutgoingMail, compose_mail
 from notify.context import MAX_NOTE_LINE_CHARS, MAX_NOTE_LINES
 from notify.desk import Desk
-from notify.render import render_pair
-from notify.safety import quote_safely, safe_header_text, safe_lines, safe_message_id
+from notify.safety import quote_safely, safe_header_text, safe_lines
 
 MAX_COMPANY_CHARS = 200
 MAX_ADDRESS_LINES = 6
@@ -67,28 +66,14 @@ def compose_prfc_answer(
             note_text, max_lines=MAX_NOTE_LINES, max_line_chars=MAX_NOTE_LINE_CHARS
         ),
     }
-    text, html = render_pair(kind, context, override_dir=desk.template_dir)
-    answered = safe_message_id(case.thread[-1]) if case.thread else None
-    references = tuple(i for raw in case.thread[-10:] if (i := safe_message_id(raw)))
-    return OutgoingMail(
-        kind=kind,
-        to=(to,),
-        subject=subject,
-        message_id=message_id_for(key, desk),
-        in_reply_to=answered,
-        references=references,
-        text=text,
-        html=html,
+    return compose_mail(
+        kind, desk, to=(to,), subject=subject, context=context, key=key, thread=case.thread
     )
 
 
 def prfc_recipient(case: CaseSnapshot, desk: Desk) -> str | None:
-    """Where the answer goes: the requester's Reply-To, else its From, if a person's."""
-    for candidate in (case.reply_to, case.importer):
-        address = valid_address(candidate) if candidate else None
-        if address and not is_machine_address(address) and not desk.is_own_address(address):
-            return address
-    return None
+    """Where the answer goes: the requester's address as for any mail about its case."""
+    return case_recipient(reply_to=case.reply_to, sender=case.importer, flags=case.flags, desk=desk)
 
 
 def planned_prfc_answer(

@@ -8,9 +8,8 @@ from datetime import datetime
 import structlog
 
 from intake.case.effects import CaseSnapshot, PlannedMail
-from intake.codes import Flag
 from intake.report import MailReport
-from notify.addresses import is_machine_address, valid_address
+from notify.addresses import case_recipient
 from notify.codes import Decision
 from notify.compose import compose_ack, compose_decision
 from notify.desk import Desk
@@ -84,16 +83,8 @@ class DecisionNotice:
         event_id: int,
         now: datetime,
     ) -> PlannedMail | None:
-        # A case a mail of an unverified sender joined is told at its From address only:
-        # a Reply-To is the easiest thing to forge.
-        unverified = Flag.SENDER_UNVERIFIED in case.flags
-        recipient = next(
-            (
-                a
-                for a in ((case.importer,) if unverified else (case.reply_to, case.importer))
-                if a and valid_address(a) and not is_machine_address(a)
-            ),
-            None,
+        recipient = case_recipient(
+            reply_to=case.reply_to, sender=case.importer, flags=case.flags, desk=self.desk
         )
         if recipient is None:
             log.warning("decision mail not possible", case_id=case.case_id, why="no valid address")

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import notify.addresses
-from notify.addresses import is_machine_address, recipient_for, valid_address
+from intake.codes import CaseStatus, DocRole, Flag, Kind, Queue
+from notify.addresses import case_recipient, is_machine_address, recipient_for, valid_address
+from notify.reminders.mails import importer_address
+from notify.reminders.rules import DueCase
 from tests.support.notify import DESK, make_report
 
 JAN = "jan@importer.example"
@@ -111,3 +117,43 @@ def test_any_recipient_is_one_plain_address(from_: str, reply_to: str | None) ->
         assert not any(c in recipient for c in ' \t\r\n,;<>"()')
         assert "=?" not in recipient
         assert not DESK.is_own_address(recipient)
+
+
+@pytest.mark.parametrize(
+    ("reply_to", "sender", "flags", "expected"),
+    [
+        ("an@importer.example", JAN, (), "an@importer.example"),
+        ("noreply@importer.example", JAN, (), JAN),
+        (None, "importbio@desk.example", (), None),
+        ("an@importer.example", JAN, (Flag.SENDER_UNVERIFIED,), JAN),
+        ("an@importer.example", None, (Flag.SENDER_UNVERIFIED,), None),
+    ],
+)
+def test_case_recipient(
+    reply_to: str | None, sender: str | None, flags: tuple[Flag, ...], expected: str | None
+) -> None:
+    """Case mail goes to a person's Reply-To, else the sender; never to a forgeable Reply-To."""
+    found = case_recipient(reply_to=reply_to, sender=sender, flags=flags, desk=DESK)
+    assert found == expected
+
+
+def test_no_automatic_case_mail_to_an_unverified_sender() -> None:
+    """Reminders and window notices find no address for a case an unverified sender opened."""
+    case = DueCase(
+        case_id=1,
+        coi="COI.EC.2023.0031337",
+        kind=Kind.NOTIFICATION,
+        status=CaseStatus.QUEUED,
+        queue=Queue.INCOMPLETE,
+        eta=date(2025, 4, 22),
+        window_opens=date(2025, 4, 15),
+        missing=(DocRole.INVOICE,),
+        flags=(),
+        decision=None,
+        importer=JAN,
+        reply_to=None,
+        subject="COI.EC.2023.0031337",
+        created_on=date(2025, 4, 14),
+    )
+    assert importer_address(case, DESK) == JAN
+    assert importer_address(replace(case, flags=(Flag.SENDER_UNVERIFIED,)), DESK) is None

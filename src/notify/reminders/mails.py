@@ -12,18 +12,17 @@ from dataclasses import dataclass
 from datetime import date
 
 from intake.codes import DocRole, Flag, Kind, Queue
-from notify.addresses import is_machine_address, valid_address
+from notify.addresses import case_recipient
 from notify.codes import MailKind
-from notify.compose import OutgoingMail, message_id_for
+from notify.compose import OutgoingMail, compose_mail
 from notify.desk import Desk
+from notify.policy import unverified_sender_refusal
 from notify.reminders.rules import DueCase
-from notify.render import render_pair
-from notify.safety import safe_header_text, safe_message_id
+from notify.safety import safe_header_text
 from notify.wording import ROLE_NAMES, Bilingual, long_date
 
 MAX_DIGEST_LINES = 50
 _MAX_NAME_CHARS = 80
-_MAX_REFERENCES = 10
 _REQUEST_NAMES: dict[Kind, Bilingual] = {
     Kind.PRFC_REQUEST: Bilingual("aanvraag punt van vrijgave", "point of release request"),
     Kind.ACCOUNT: Bilingual("vraag over TRACES-account", "TRACES account question"),
@@ -57,13 +56,11 @@ class DigestFacts:
 
 
 def importer_address(case: DueCase, desk: Desk) -> str | None:
-    """Where mail about the case goes: its Reply-To, else its sender, if either is a person's
-    valid mailbox outside the desk."""
-    for value in (case.reply_to, case.importer):
-        address = valid_address(value)
-        if address and not is_machine_address(address) and not desk.is_own_address(address):
-            return address
-    return None
+    """Where automatic mail about the case goes, or None when none may go: no person's
+    valid address, or a sender that failed authentication."""
+    if unverified_sender_refusal(case.flags) is not None:
+        return None
+    return case_recipient(reply_to=case.reply_to, sender=case.importer, flags=case.flags, desk=desk)
 
 
 def _missing_names(missing: Sequence[DocRole]) -> Bilingual:
@@ -86,11 +83,6 @@ def _common(case: DueCase | None, desk: Desk, subject: str, greeting: str) -> di
     }
 
 
-def _thread(thread: Sequence[str]) -> tuple[str | None, tuple[str, ...]]:
-    ids = [i for raw in thread if (i := safe_message_id(raw)) is not None]
-    return (ids[-1] if ids else None), tuple(dict.fromkeys(ids))[-_MAX_REFERENCES:]
-
-
 def _subject_ref(case: DueCase) -> str:
     return _ref(case) or f"dossier {case.case_id}"
 
@@ -108,17 +100,14 @@ def compose_missing_reminder(
         "eta": long_date(case.eta),
         "missing_names": _missing_names(case.missing),
     }
-    text, html = render_pair(MailKind.REMINDER_MISSING, context, override_dir=desk.template_dir)
-    answered, references = _thread(thread)
-    return OutgoingMail(
-        kind=MailKind.REMINDER_MISSING,
+    return compose_mail(
+        MailKind.REMINDER_MISSING,
+        desk,
         to=(to,),
         subject=subject,
-        message_id=message_id_for(key, desk),
-        in_reply_to=answered,
-        references=references,
-        text=text,
-        html=html,
+        context=context,
+        key=key,
+        thread=thread,
     )
 
 
@@ -133,17 +122,14 @@ def compose_window_open(
         "missing": bool(case.missing),
         "missing_names": _missing_names(case.missing),
     }
-    text, html = render_pair(MailKind.WINDOW_OPEN, context, override_dir=desk.template_dir)
-    answered, references = _thread(thread)
-    return OutgoingMail(
-        kind=MailKind.WINDOW_OPEN,
+    return compose_mail(
+        MailKind.WINDOW_OPEN,
+        desk,
         to=(to,),
         subject=subject,
-        message_id=message_id_for(key, desk),
-        in_reply_to=answered,
-        references=references,
-        text=text,
-        html=html,
+        context=context,
+        key=key,
+        thread=thread,
     )
 
 
@@ -179,17 +165,7 @@ def compose_escalation(
         "missing_names": _missing_names(case.missing),
         "decision": case.decision or "",
     }
-    text, html = render_pair(MailKind.ESCALATION, context, override_dir=desk.template_dir)
-    return OutgoingMail(
-        kind=MailKind.ESCALATION,
-        to=tuple(to),
-        subject=subject,
-        message_id=message_id_for(key, desk),
-        in_reply_to=None,
-        references=(),
-        text=text,
-        html=html,
-    )
+    return compose_mail(MailKind.ESCALATION, desk, to=to, subject=subject, context=context, key=key)
 
 
 def _line(case: DueCase) -> DigestLine:
@@ -218,14 +194,4 @@ def compose_digest(facts: DigestFacts, desk: Desk, *, to: Sequence[str], key: st
         "overdue": [_line(c) for c in facts.overdue[:MAX_DIGEST_LINES]],
         "overdue_total": facts.overdue_total,
     }
-    text, html = render_pair(MailKind.DIGEST, context, override_dir=desk.template_dir)
-    return OutgoingMail(
-        kind=MailKind.DIGEST,
-        to=tuple(to),
-        subject=subject,
-        message_id=message_id_for(key, desk),
-        in_reply_to=None,
-        references=(),
-        text=text,
-        html=html,
-    )
+    return compose_mail(MailKind.DIGEST, desk, to=to, subject=subject, context=context, key=key)
