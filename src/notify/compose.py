@@ -169,7 +169,11 @@ def _references(earlier: Iterable[str], answered: str | None) -> tuple[str, ...]
 
 
 def _case_reference(facts: CaseFacts) -> str | None:
-    return safe_header_text(facts.coi, max_chars=_MAX_QUOTED_SUBJECT_CHARS) if facts.coi else None
+    return (
+        safe_header_text(facts.case.coi, max_chars=_MAX_QUOTED_SUBJECT_CHARS)
+        if facts.case.coi
+        else None
+    )
 
 
 def _ack_subject(kind: MailKind, facts: CaseFacts) -> str:
@@ -180,13 +184,13 @@ def _ack_subject(kind: MailKind, facts: CaseFacts) -> str:
         return f"Ontvangen / Received: {coi}"
     subject = "Ontvangen, COI-referentie ontbreekt / Received, COI reference missing"
     quoted = safe_header_text(
-        strip_subject_prefixes(facts.subject), max_chars=_MAX_QUOTED_SUBJECT_CHARS
+        strip_subject_prefixes(facts.case.subject), max_chars=_MAX_QUOTED_SUBJECT_CHARS
     )
     return f"{subject}: {quoted}" if quoted else subject
 
 
 def _decision_subject(facts: CaseFacts, decision: Decision) -> str:
-    reference = _case_reference(facts) or f"dossier {facts.case_id}"
+    reference = _case_reference(facts) or f"dossier {facts.case.case_id}"
     label = DECISION_LABELS[decision]
     return f"Beslissing / Decision: {reference} \u2013 {label.nl} / {label.en}"
 

@@ -52,7 +52,7 @@ def _documents(facts: CaseFacts) -> list[ListedDocument]:
     listed = [
         ListedDocument(ROLE_NAMES[role], safe_header_text(name, max_chars=MAX_FILENAME_CHARS))
         for role in DocRole
-        for name in facts.documents.get(role, ())
+        for name in facts.case.documents.get(role, ())
     ]
     return listed[:MAX_LISTED_DOCUMENTS]
 
@@ -70,16 +70,18 @@ def _common(facts: CaseFacts, desk: Desk, subject: str) -> dict[str, object]:
         "desk_name": safe_header_text(desk.name, max_chars=MAX_NAME_CHARS),
         "desk_address": desk.address,
         "greeting_name": safe_header_text(facts.importer_name, max_chars=MAX_NAME_CHARS),
-        "case_id": facts.case_id,
-        "coi": safe_header_text(facts.coi, max_chars=MAX_NAME_CHARS) if facts.coi else None,
+        "case_id": facts.case.case_id,
+        "coi": safe_header_text(facts.case.coi, max_chars=MAX_NAME_CHARS)
+        if facts.case.coi
+        else None,
         "extra_controls": _extra_controls(facts),
     }
 
 
 def ack_context(facts: CaseFacts, desk: Desk, *, subject: str) -> dict[str, object]:
     """The variables of the three acknowledgments (all are given to each of them)."""
-    missing = [ROLE_NAMES[role] for role in facts.missing]
-    flags = set(facts.flags)
+    missing = [ROLE_NAMES[role] for role in facts.case.missing]
+    flags = set(facts.case.flags)
     return _common(facts, desk, subject) | {
         "documents": _documents(facts),
         "missing": missing,
@@ -92,8 +94,8 @@ def ack_context(facts: CaseFacts, desk: Desk, *, subject: str) -> dict[str, obje
         "late": Flag.LATE in flags,
         "eta_unknown": Flag.ETA_UNKNOWN in flags,
         "non_eu": Flag.NON_EU_PARTY in flags,
-        "eta": long_date(facts.eta) if facts.eta else None,
-        "window_opens": long_date(facts.window_opens) if facts.window_opens else None,
+        "eta": long_date(facts.case.eta) if facts.case.eta else None,
+        "window_opens": long_date(facts.case.window_opens) if facts.case.window_opens else None,
     }
 
 

@@ -1,28 +1,21 @@
-"""What the desk's mail may say about a case: ``CaseFacts``, built by the caller from the store."""
+"""What the desk's mail may say about a case: the case as stored, and what the mail that
+caused the answer adds to it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
-from intake.codes import DocRole, Flag, Kind
+from intake.case.effects import CaseSnapshot
 
 
 @dataclass(frozen=True, slots=True)
 class CaseFacts:
     """The facts of one case as a mail states them; every string may come from received mail.
 
-    ``extra_controls`` holds (product, minimum share of consignments sampled in %) pairs.
+    ``extra_controls`` holds (product, minimum share of consignments sampled in %) pairs of
+    the mail being answered; ``importer_name`` is its sender's display name.
     """
 
-    case_id: int
-    coi: str | None
-    kind: Kind
-    documents: dict[DocRole, tuple[str, ...]]
-    missing: tuple[DocRole, ...]
-    eta: date | None
-    window_opens: date | None
-    flags: tuple[Flag, ...]
-    extra_controls: tuple[tuple[str, int], ...]
-    importer_name: str
-    subject: str
+    case: CaseSnapshot
+    extra_controls: tuple[tuple[str, int], ...] = ()
+    importer_name: str = ""

@@ -19,26 +19,6 @@ from notify.policy import auto_reply_allowed
 log = structlog.get_logger(__name__)
 
 
-def case_facts(
-    case: CaseSnapshot, *, report: MailReport | None = None, importer_name: str = ""
-) -> CaseFacts:
-    """What a mail may state about ``case`` (the extra-controls rows from ``report``)."""
-    extra = tuple((m.product, m.min_share_pct) for m in report.extra_controls) if report else ()
-    return CaseFacts(
-        case_id=case.case_id,
-        coi=case.coi,
-        kind=case.kind,
-        documents=case.documents,
-        missing=case.missing,
-        eta=case.eta,
-        window_opens=case.window_opens,
-        flags=case.flags,
-        extra_controls=extra,
-        importer_name=importer_name,
-        subject=case.subject,
-    )
-
-
 class Acknowledger:
     """Answers each new notification, PRFC request and account question, unless the
     policy (RFC 3834, loops, the daily limit per sender) says no."""
@@ -60,7 +40,11 @@ class Acknowledger:
         key = f"ack:{report.sha256}"
         mail = compose_ack(
             report,
-            case_facts(case, report=report, importer_name=report.from_name),
+            CaseFacts(
+                case,
+                extra_controls=tuple((m.product, m.min_share_pct) for m in report.extra_controls),
+                importer_name=report.from_name,
+            ),
             self.desk,
             key=key,
         )
@@ -92,7 +76,7 @@ class DecisionNotice:
         key = f"decision:{event_id}"
         try:
             mail = compose_decision(
-                case_facts(case),
+                CaseFacts(case),
                 Decision(decision),
                 note=note,
                 documents_requested=documents_requested,

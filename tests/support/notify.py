@@ -6,6 +6,7 @@ import dataclasses
 from datetime import date
 from typing import Any
 
+from intake.case.effects import CaseSnapshot
 from intake.codes import DocRole, Flag, Kind, Queue
 from intake.report import MailReport
 from notify.compose import CaseFacts
@@ -52,8 +53,9 @@ def make_report(**changes: Any) -> MailReport:
 
 
 def make_facts(**changes: Any) -> CaseFacts:
-    """The facts of a complete, timely notification, with ``changes`` applied."""
-    facts = CaseFacts(
+    """The facts of a complete, timely notification, with ``changes`` applied (to the case,
+    or to what the answered mail adds)."""
+    case = CaseSnapshot(
         case_id=7,
         coi=COI,
         kind=Kind.NOTIFICATION,
@@ -66,11 +68,20 @@ def make_facts(**changes: Any) -> CaseFacts:
         eta=date(2023, 5, 15),
         window_opens=date(2023, 5, 8),
         flags=(),
-        extra_controls=(),
-        importer_name="Jan Peeters",
+        importer="jan@importer.example",
+        reply_to=None,
         subject=f"{COI} aanmelding",
+        first_message_id=None,
+        thread=(),
     )
-    return dataclasses.replace(facts, **changes)
+    own = {
+        name: changes.pop(name) for name in ("extra_controls", "importer_name") if name in changes
+    }
+    return CaseFacts(
+        dataclasses.replace(case, **changes),
+        extra_controls=own.get("extra_controls", ()),
+        importer_name=own.get("importer_name", "Jan Peeters"),
+    )
 
 
 def with_flags(*flags: Flag, **changes: Any) -> CaseFacts:
