@@ -222,21 +222,13 @@ def intake(
     burst: Annotated[bool, typer.Option(help="Take in what is waiting, then stop.")] = False,
 ) -> None:
     """Watch the mailbox and turn every message into a case (needs Redis and a migrated store)."""
-    from importbio.ops.server import serve_ops
-    from importbio.runtime import open_store, redis_pool, run_intake
+    from importbio.runtime import run_intake, service
 
     settings = _settings()
 
     async def main() -> None:
-        store = await open_store(settings, migrate=False)
-        try:
-            async with (
-                serve_ops(settings, store),
-                redis_pool(settings, embedded_ok=False) as (redis, _),
-            ):
-                await run_intake(settings, store, redis, watch=not burst)
-        finally:
-            await store.close()
+        async with service(settings) as (store, redis, _):
+            await run_intake(settings, store, redis, watch=not burst)
 
     _run(main())
 
@@ -246,21 +238,13 @@ def worker(
     burst: Annotated[bool, typer.Option(help="Run the queued jobs, then stop.")] = False,
 ) -> None:
     """Run the queued jobs: documentary-check placement and the sweep."""
-    from importbio.ops.server import serve_ops
-    from importbio.runtime import open_store, redis_pool, run_worker
+    from importbio.runtime import run_worker, service
 
     settings = _settings()
 
     async def main() -> None:
-        store = await open_store(settings, migrate=False)
-        try:
-            async with (
-                serve_ops(settings, store),
-                redis_pool(settings, embedded_ok=False) as (_, redis_settings),
-            ):
-                await run_worker(settings, store, redis_settings, burst=burst)
-        finally:
-            await store.close()
+        async with service(settings) as (store, _, redis_settings):
+            await run_worker(settings, store, redis_settings, burst=burst)
 
     _run(main())
 

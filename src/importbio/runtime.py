@@ -137,6 +137,23 @@ async def redis_pool(
         embedded.stop()
 
 
+@contextlib.asynccontextmanager
+async def service(settings: Settings) -> AsyncIterator[tuple[CaseStore, ArqRedis, RedisSettings]]:
+    """What a long-running process of its own needs: the migrated store, the configured
+    Redis, and its ops endpoint (when a metrics port is set), released in order."""
+    from importbio.ops.server import serve_ops
+
+    store = await open_store(settings, migrate=False)
+    try:
+        async with (
+            serve_ops(settings, store),
+            redis_pool(settings, embedded_ok=False) as (redis, redis_settings),
+        ):
+            yield store, redis, redis_settings
+    finally:
+        await store.close()
+
+
 def mail_source(settings: Settings) -> MailSource:
     """The mailbox the settings name: IMAP when a URL is set, else the Maildir."""
     if settings.imap_url is not None:

@@ -207,17 +207,8 @@ class CaseStore:
             replaying=replaying,
             calendar=self.calendar,
         )
-        for attempt in range(_RACE_RETRIES):
-            try:
-                return await self._transact(take)
-            except IntegrityError:
-                # another intake stored the same message or opened the same case first
-                if attempt == _RACE_RETRIES - 1:
-                    raise
-            except OperationalError as exc:
-                if "locked" not in str(exc) or attempt == _RACE_RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        # another intake may store the same message or open the same case first
+        return await self.run_transaction(take, retry_races=True)
 
     async def take_many(
         self,
@@ -234,13 +225,8 @@ class CaseStore:
         the others commit. An unavailable store fails the whole call.
         """
         work = partial(_take_each, items=items, now=now, responder=responder, store=self)
-        for attempt in range(_RACE_RETRIES):
-            try:
-                return await self._transact(work)
-            except OperationalError as exc:
-                if "locked" not in str(exc) or attempt == _RACE_RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        # a lost race fails only its own savepoint, so only a locked store is retried
+        return await self.run_transaction(work)
 
     def _take_one(
         self,
@@ -270,10 +256,24 @@ class CaseStore:
         async with self.transaction() as session:
             return await session.run_sync(work)
 
-    async def run_transaction(self, work: Callable[[Session], T]) -> T:
+    async def run_transaction(
+        self, work: Callable[[Session], T], *, retry_races: bool = False
+    ) -> T:
         """``work`` in one transaction, on SQLite in one hand-off to a thread (see
-        ``_transact``): for callers that write many rows at once, such as scheduled passes."""
-        return await self._transact(work)
+        ``_transact``), run again while another writer holds the store locked and, with
+        ``retry_races``, when another writer inserted the same unique key first (``work``
+        then looks again and finds it)."""
+        for attempt in range(_RACE_RETRIES):
+            last = attempt == _RACE_RETRIES - 1
+            try:
+                return await self._transact(work)
+            except IntegrityError:
+                if not retry_races or last:
+                    raise
+            except OperationalError as exc:
+                if "locked" not in str(exc) or last:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _in_thread(self, work: Callable[[Session], T]) -> T:
         """One transaction on the synchronous SQLite engine (runs in a worker thread)."""

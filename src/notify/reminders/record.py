@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from intake.case import tables as t
@@ -22,8 +21,6 @@ from intake.case.effects import PlannedMail
 from intake.case.store import CaseStore
 from intake.case.taking import add_outgoing
 from intake.codes import EventKind, Flag
-
-_RACE_RETRIES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,13 +78,7 @@ async def record(store: CaseStore, effects: Sequence[Effect], *, now: datetime) 
     """Record the effects not yet recorded, in one transaction; the new outbox rows' ids."""
     if not effects:
         return []
-    for attempt in range(_RACE_RETRIES):
-        try:
-            return await store.run_transaction(lambda session: _record(session, effects, now))
-        except IntegrityError:
-            if attempt == _RACE_RETRIES - 1:
-                raise
-        except OperationalError as exc:
-            if "locked" not in str(exc) or attempt == _RACE_RETRIES - 1:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    # a pass racing this one records the same keys first; this one then finds them done
+    return await store.run_transaction(
+        lambda session: _record(session, effects, now), retry_races=True
+    )
