@@ -26,6 +26,13 @@ class Acknowledger:
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
 
+    def may_answer(self, report: MailReport) -> bool:
+        """Whether the policy could let an answer go, before the daily count is known."""
+        allowed, why = auto_reply_allowed(report, self.desk, sent_today_to_sender=0)
+        if not allowed:
+            log.info("no acknowledgment", message_id=report.message_id, why=why)
+        return allowed
+
     def __call__(
         self, report: MailReport, case: CaseSnapshot, *, sent_today_to_sender: int, now: datetime
     ) -> PlannedMail | None:

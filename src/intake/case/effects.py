@@ -50,6 +50,11 @@ class CaseSnapshot:
 class Responder(Protocol):
     """Decides the automatic answer to an incoming mail (or none)."""
 
+    def may_answer(self, report: MailReport) -> bool:
+        """False when ``report`` gets no answer whatever its case and today's count say:
+        the store then skips reading them."""
+        ...
+
     def __call__(
         self,
         report: MailReport,

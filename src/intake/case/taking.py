@@ -144,7 +144,7 @@ def take_in_session(
     session.add(event)
     _note_bounce(session, report, case, now)
     outgoing: tuple[int, ...] = ()
-    if responder is not None:
+    if responder is not None and responder.may_answer(report):
         session.flush()
         current = snapshot(session, case)
         sent_today = _sent_today(session, report, now)
