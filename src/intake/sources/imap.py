@@ -381,9 +381,9 @@ class ImapSource:
 
         A mailbox re-created under a selected session can go unnoticed by that session
         (Dovecot on Maildir then moves the new messages, and answers STATUS from the old
-        view), so a second session that never selects the mailbox asks STATUS, which
-        reads the current index in well under a millisecond; a SELECT of a large mailbox
-        re-reads the whole folder (about 190 ms for 10,000 messages). Only when the epochs
+        view), so a second session that never selects the mailbox asks STATUS: on 10,000
+        messages 0.2 ms when nothing moved, about 70 ms while moves go on, where a SELECT
+        re-reads the whole folder (about 190 ms). Only when the epochs
         differ, or the second session cannot answer, is the mailbox selected again.
         """
         current: int | None = None
