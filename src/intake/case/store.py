@@ -480,12 +480,6 @@ class CaseStore:
             )
             return bool(getattr(result, "rowcount", 0))
 
-    async def due_outgoing(self, *, now: datetime, lease_s: float) -> list[int]:
-        """Ids of the mails due for an attempt (the delivery sweep)."""
-        async with self._sessions() as session:
-            rows = await session.scalars(select(t.Outgoing.id).where(_due(now, lease_s)))
-            return list(rows.all())
-
     # -- reading ------------------------------------------------------------------------
 
     async def queue_counts(self) -> dict[Queue, int]:
