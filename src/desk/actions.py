@@ -22,7 +22,14 @@ from intake.case import tables as t
 from intake.case.effects import PlannedMail
 from intake.case.merge import settle
 from intake.case.store import CaseStore
-from intake.case.taking import add_outgoing, clip, read_state, snapshot, write_state
+from intake.case.taking import (
+    add_outgoing,
+    clip,
+    new_version,
+    read_state,
+    snapshot,
+    write_state,
+)
 from intake.codes import CaseStatus, EventKind, Kind
 from intake.queue.checks import enqueue_check
 from intake.report import read_mail
@@ -114,9 +121,7 @@ class DeskActions:
             changed = replace(before, eta=eta, window_opens=self.calendar.window_opens(eta))
             after = settle(changed, today=local_date(now), calendar=self.calendar)
             write_state(case, after, None, now)
-            case.version += 1
-            if case.status == CaseStatus.QUEUED.value:
-                case.status = CaseStatus.NEW.value
+            new_version(case)
             event = t.Event(
                 case_id=case_id,
                 kind=EventKind.ETA_CHANGED.value,

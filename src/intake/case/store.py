@@ -46,6 +46,7 @@ from intake.case.taking import (
     add_outgoing,
     clip,
     insert_ignore,
+    new_version,
     read_state,
     snapshot,
     take_in_session,
@@ -342,8 +343,7 @@ class CaseStore:
                 if after == before:
                     continue
                 write_state(case, after, None, now)
-                case.version += 1
-                case.status = CaseStatus.NEW.value
+                new_version(case)
                 session.add(
                     t.Event(
                         case_id=case.id,

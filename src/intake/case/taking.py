@@ -106,9 +106,7 @@ def take_in_session(
         changed = after != before
         if changed:
             write_state(case, after, report, now)
-            case.version += 1
-            if case.status == CaseStatus.QUEUED.value:
-                case.status = CaseStatus.NEW.value
+            new_version(case)
         status, event_kind = TakeStatus.ATTACHED, EventKind.REPLY_ATTACHED
         data |= {"changed": changed, "queue": after.queue.value}
         if after.queue is not before.queue:
@@ -179,9 +177,7 @@ def _count_for_sampling(
     case.flags = [*case.flags, Flag.SAMPLING_RECOMMENDED.value]
     if why_rewritten:
         return False
-    case.version += 1
-    if case.status == CaseStatus.QUEUED.value:
-        case.status = CaseStatus.NEW.value
+    new_version(case)
     return True
 
 
@@ -383,6 +379,14 @@ def _same_id(message_id: str | None, body_hash: str) -> Any:
 def quarantine_reason(report: MailReport) -> str:
     """The reasons that explain the quarantine (the limit or failure), first."""
     return " ".join(report.reasons[:3]) or "The message could not be read."
+
+
+def new_version(case: t.Case) -> None:
+    """A changed case is a new version, to be placed on its queue again: a queued case
+    waits for that placement; one under check or waiting stays so."""
+    case.version += 1
+    if case.status == CaseStatus.QUEUED.value:
+        case.status = CaseStatus.NEW.value
 
 
 def read_state(case: t.Case) -> CaseState:
