@@ -31,7 +31,8 @@ from intake.auth.verdict import SenderVerdict
 from intake.calendar import local_date
 from intake.case.effects import Responder
 from intake.case.outcomes import TakeOutcome, TakeStatus
-from intake.case.store import CaseStore, Taking
+from intake.case.store import CaseStore
+from intake.case.taking import Taking
 from intake.metrics import MAILS_TAKEN, TAKE_SECONDS, TRIAGE_OUTCOMES
 from intake.queue.checks import enqueue_check
 from intake.report import MailReport, read_mail

@@ -27,7 +27,8 @@ from intake.case import store as store_module
 from intake.case import tables as t
 from intake.case.migrate import upgrade
 from intake.case.outcomes import TakeOutcome, TakeStatus
-from intake.case.store import CaseStore, Placement, Taking, connect
+from intake.case.store import CaseStore, Placement, connect
+from intake.case.taking import Taking
 from intake.codes import CaseStatus, EventKind, Flag, Kind, Queue
 from intake.parse.limits import ParseLimits
 from intake.queue.priority import priority, risk_score
@@ -655,10 +656,13 @@ async def test_a_group_is_taken_in_one_transaction_in_order(store: CaseStore) ->
 async def test_a_failing_message_rolls_back_only_itself(
     store: CaseStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A message whose take fails half-way leaves no row, and the rest of its group commits."""
+    """A message whose take fails half-way leaves no row, and the rest of its group commits:
+    the run of fresh messages it was written with is rolled back and taken one at a time."""
     mails = [notification(serial_coi(n)) for n in range(3)]
     doomed = mails[1][1].sha256
     real = store_module.take_in_session
+    real_fresh = store_module.take_fresh
+    runs: list[int] = []
 
     def failing(session: Session, **kwargs: Any) -> TakeOutcome:
         outcome = real(session, **kwargs)  # every row of the message is written first
@@ -666,7 +670,17 @@ async def test_a_failing_message_rolls_back_only_itself(
             raise RuntimeError("injected failure after the writes")
         return outcome
 
+    def failing_fresh(
+        session: Session, items: list[Taking], *args: Any, **kwargs: Any
+    ) -> list[TakeOutcome]:
+        outcomes = real_fresh(session, items, *args, **kwargs)  # the run's rows are written
+        runs.append(len(items))
+        if any(item.report.sha256 == doomed for item in items):
+            raise RuntimeError("injected failure after the writes")
+        return outcomes
+
     monkeypatch.setattr(store_module, "take_in_session", failing)
+    monkeypatch.setattr(store_module, "take_fresh", failing_fresh)
     results = await store.take_many(
         [Taking(raw, report, f"f/{n}") for n, (raw, report) in enumerate(mails)], now=NOW
     )
@@ -677,6 +691,7 @@ async def test_a_failing_message_rolls_back_only_itself(
     ]
     counts = await row_counts(store)
     assert (counts["cases"], counts["messages"], counts["raw_messages"]) == (2, 2, 2)
+    assert runs == [3]  # the three were one run, then each was taken alone
     monkeypatch.setattr(store_module, "take_in_session", real)
     again = await store.take(mails[1][0], mails[1][1], source_ref="f/1", now=NOW)
     assert again.status is TakeStatus.NEW_CASE
@@ -754,3 +769,67 @@ async def test_reply_on_a_thread_naming_another_case_coi_is_taken(store: CaseSto
     assert (await store.timeline(case_a.case_id))[-1].data["other_case_coi"] == COI
     assert (await case_row(store, case_b.case_id)).version == 1
     assert await store.message_count() == 3
+
+
+async def _table_contents(store: CaseStore) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the intake's tables, but for the generated Message-IDs of outgoing mail."""
+    skipped = {("outbox", "message_id"), ("outbox", "raw")}
+    contents: dict[str, list[tuple[Any, ...]]] = {}
+    async with store.transaction() as session:
+        for table in t.Base.metadata.sorted_tables:
+            columns = [c for c in table.c if (table.name, c.name) not in skipped]
+            result = await session.execute(select(*columns).order_by(*table.primary_key))
+            contents[table.name] = [tuple(row) for row in result]
+    return contents
+
+
+async def test_a_group_leaves_the_store_as_taking_each_alone_would(
+    store: CaseStore, store_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Every sample, generated notifications past the daily limit, a duplicate, a reply and a
+    second mail for a reference of the same group, taken as one group, leave every table
+    exactly as taking the same messages one by one does (fresh runs and the rest mixed)."""
+    from notify.responders import Acknowledger
+    from tests.support.desk import DESK
+
+    if store_url.startswith("sqlite"):
+        other_url = f"sqlite+aiosqlite:///{tmp_path / 'one_by_one.sqlite3'}"
+    else:
+        postgres = request.getfixturevalue("postgres")
+        postgres.create_database("one_by_one")
+        request.addfinalizer(lambda: postgres.drop_database("one_by_one"))
+        other_url = postgres.url_for("one_by_one")
+    await asyncio.to_thread(upgrade, other_url)
+    alone = CaseStore(connect(other_url), calendar=CALENDAR)
+    mails = [
+        (path.read_bytes(), read_at(path.read_bytes())) for path in sorted(SAMPLES.glob("*.eml"))
+    ]
+    first = notification(serial_coi(1), attachments=(BL,), message_id="<first@fruit.example.nl>")
+    reply_raw = build_mail(
+        "Re: aanmelding",
+        "Hierbij de factuur.",
+        attachments=(INVOICE,),
+        in_reply_to="<first@fruit.example.nl>",
+    )
+    mails += [notification(serial_coi(10 + n)) for n in range(8)]  # one sender, limit 5
+    mails += [first, notification(serial_coi(2)), first, (reply_raw, read_at(reply_raw))]
+    mails += [notification(serial_coi(2), attachments=(INVOICE,)), notification(None)]
+    responder = Acknowledger(DESK)
+    try:
+        grouped = await store.take_many(
+            [Taking(raw, report, f"m/{n}") for n, (raw, report) in enumerate(mails)],
+            now=NOW,
+            responder=responder,
+        )
+        singly = [
+            await alone.take(raw, report, source_ref=f"m/{n}", now=NOW, responder=responder)
+            for n, (raw, report) in enumerate(mails)
+        ]
+        assert grouped == singly
+        statuses = {r.status for r in singly if isinstance(r, TakeOutcome)}
+        assert {TakeStatus.NEW_CASE, TakeStatus.ATTACHED, TakeStatus.DUPLICATE} <= statuses
+        mine, theirs = await _table_contents(store), await _table_contents(alone)
+        assert mine["outbox"], "some acknowledgments were planned"
+        assert mine == theirs
+    finally:
+        await alone.close()

@@ -38,11 +38,13 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from intake.calendar import WorkCalendar, local_date
 from intake.case import tables as t
 from intake.case.effects import DecisionMailer, Responder
+from intake.case.fresh import fresh_positions, take_fresh
 from intake.case.merge import settle
 from intake.case.outcomes import TakeOutcome
 from intake.case.sampling import Share
 from intake.case.sampling_tally import case_entries, record_decision, year_shares
 from intake.case.taking import (
+    Taking,
     add_outgoing,
     clip,
     insert_ignore,
@@ -63,13 +65,7 @@ T = TypeVar("T")
 _CLOSED = frozenset({CaseStatus.DECIDED.value, CaseStatus.CLOSED.value})
 
 
-@dataclass(frozen=True, slots=True)
-class Taking:
-    """A message to take: its bytes, what triage made of it, where it came from."""
-
-    raw: bytes
-    report: MailReport
-    source_ref: str
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,26 +224,6 @@ class CaseStore:
         work = partial(_take_each, items=items, now=now, responder=responder, store=self)
         # a lost race fails only its own savepoint, so only a locked store is retried
         return await self.run_transaction(work)
-
-    def _take_one(
-        self,
-        session: Session,
-        item: Taking,
-        *,
-        now: datetime,
-        responder: Responder | None,
-    ) -> TakeOutcome:
-        return take_in_session(
-            session,
-            raw=item.raw,
-            report=item.report,
-            body_hash=body_sha256(item.raw),
-            source_ref=item.source_ref,
-            now=now,
-            responder=responder,
-            replaying=None,
-            calendar=self.calendar,
-        )
 
     async def _transact(self, work: Callable[[Session], T]) -> T:
         """``work`` in one transaction: on SQLite whole in a worker thread on the
@@ -586,8 +562,37 @@ def _take_each(
     responder: Responder | None,
     store: CaseStore,
 ) -> list[TakeOutcome | Exception]:
+    """Each message in order: the fresh ones in runs written together (see ``fresh``),
+    the others one at a time, each run and each message in a savepoint of its own."""
+    hashes = [body_sha256(item.raw) for item in items]
+    fresh = fresh_positions(session, items, hashes)
     results: list[TakeOutcome | Exception] = []
-    for item in items:
+    run: list[int] = []
+
+    def write_run() -> None:
+        if not run:
+            return
+        try:
+            with session.begin_nested():
+                results.extend(
+                    take_fresh(
+                        session,
+                        [items[pos] for pos in run],
+                        [hashes[pos] for pos in run],
+                        now=now,
+                        responder=responder,
+                        calendar=store.calendar,
+                    )
+                )
+        except OperationalError:
+            raise  # the store, not the messages: the whole group fails
+        except Exception as exc:  # a race with another intake, say: one at a time instead
+            log.info("fresh messages taken one at a time", error=type(exc).__name__)
+            results.extend(take_alone(pos) for pos in run)
+        run.clear()
+
+    def take_alone(pos: int) -> TakeOutcome | Exception:
+        item = items[pos]
         try:
             # every line logged while this message is taken carries its ids
             with (
@@ -596,11 +601,29 @@ def _take_each(
                 ),
                 session.begin_nested(),
             ):
-                results.append(store._take_one(session, item, now=now, responder=responder))
+                return take_in_session(
+                    session,
+                    raw=item.raw,
+                    report=item.report,
+                    body_hash=hashes[pos],
+                    source_ref=item.source_ref,
+                    now=now,
+                    responder=responder,
+                    replaying=None,
+                    calendar=store.calendar,
+                )
         except OperationalError:
             raise  # the store, not the message: the whole group fails
         except Exception as exc:  # this message only; its savepoint is rolled back
-            results.append(exc)
+            return exc
+
+    for pos in range(len(items)):
+        if fresh[pos]:
+            run.append(pos)
+            continue
+        write_run()  # the fresh messages ahead of this one are in the store first
+        results.append(take_alone(pos))
+    write_run()
     return results
 
 

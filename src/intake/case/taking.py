@@ -7,7 +7,7 @@ statement through aiosqlite), and on PostgreSQL through ``AsyncSession.run_sync`
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any, overload
 
@@ -25,6 +25,15 @@ from intake.codes import CaseStatus, DocRole, EventKind, Flag, Kind, OutboxStatu
 from intake.report import MailReport
 
 _CLOSED = frozenset({CaseStatus.DECIDED.value, CaseStatus.CLOSED.value})
+
+
+@dataclass(frozen=True, slots=True)
+class Taking:
+    """A message to take: its bytes, what triage made of it, where it came from."""
+
+    raw: bytes
+    report: MailReport
+    source_ref: str
 
 
 def take_in_session(
@@ -337,27 +346,37 @@ def add_outgoing(
     )
     if existing is not None:
         return int(existing)
-    row = t.Outgoing(
-        case_id=case_id,
-        event_id=event_id,
-        dedupe_key=clip(planned.dedupe_key, 300),
-        kind=planned.kind,
-        message_id=clip(planned.message_id, t.MESSAGE_ID_CHARS),
-        mail_from=clip(planned.mail_from, t.ADDRESS_CHARS),
-        recipients=list(planned.recipients),
-        recipient_key=clip(
-            (planned.recipients[0] if planned.recipients else "").lower(), t.ADDRESS_CHARS
-        ),
-        subject=planned.subject[:2000],
-        raw=planned.raw,
-        status=OutboxStatus.PENDING.value,
-        attempts=0,
-        created_at=now,
-        next_attempt_at=now,
-    )
+    row = t.Outgoing(**outgoing_row(planned, case_id, event_id, now))
     session.add(row)
     session.flush()
     return row.id
+
+
+def outgoing_row(
+    planned: PlannedMail, case_id: int | None, event_id: int | None, now: datetime
+) -> dict[str, Any]:
+    """The outbox row of a planned mail, pending from ``now``."""
+    return {
+        "case_id": case_id,
+        "event_id": event_id,
+        "dedupe_key": clip(planned.dedupe_key, 300),
+        "kind": planned.kind,
+        "message_id": clip(planned.message_id, t.MESSAGE_ID_CHARS),
+        "mail_from": clip(planned.mail_from, t.ADDRESS_CHARS),
+        "recipients": list(planned.recipients),
+        "recipient_key": clip(
+            (planned.recipients[0] if planned.recipients else "").lower(), t.ADDRESS_CHARS
+        ),
+        "subject": planned.subject[:2000],
+        "raw": planned.raw,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+        "claimed_at": None,
+        "sent_at": None,
+        "last_result": "",
+    }
 
 
 @overload
@@ -406,16 +425,8 @@ def read_state(case: t.Case) -> CaseState:
 
 
 def write_state(case: t.Case, state: CaseState, report: MailReport | None, now: datetime) -> None:
-    case.kind = state.kind.value
-    case.coi = state.coi
-    case.queue = state.queue.value
-    case.why = state.why
-    case.eta = state.eta
-    case.window_opens = state.window_opens
-    case.flags = [f.value for f in state.flags]
-    case.roles = sorted(r.value for r in state.roles)
-    case.missing = [m.value for m in state.missing]
-    case.updated_at = now
+    for column, value in case_columns(state, None, now).items():
+        setattr(case, column, value)
     if report is None:
         return
     if not case.subject:
@@ -423,3 +434,24 @@ def write_state(case: t.Case, state: CaseState, report: MailReport | None, now: 
     if case.importer is None:
         case.importer = clip(report.from_, t.ADDRESS_CHARS)
         case.reply_to = clip(report.reply_to, t.ADDRESS_CHARS)
+
+
+def case_columns(state: CaseState, report: MailReport | None, now: datetime) -> dict[str, Any]:
+    """A case's columns for ``state``; with ``report``, also those its first message sets."""
+    columns: dict[str, Any] = {
+        "kind": state.kind.value,
+        "coi": state.coi,
+        "queue": state.queue.value,
+        "why": state.why,
+        "eta": state.eta,
+        "window_opens": state.window_opens,
+        "flags": [f.value for f in state.flags],
+        "roles": sorted(r.value for r in state.roles),
+        "missing": [m.value for m in state.missing],
+        "updated_at": now,
+    }
+    if report is not None:
+        columns["subject"] = report.subject[:2000]
+        columns["importer"] = clip(report.from_, t.ADDRESS_CHARS)
+        columns["reply_to"] = clip(report.reply_to, t.ADDRESS_CHARS)
+    return columns
