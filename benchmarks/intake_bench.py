@@ -275,7 +275,8 @@ class Stages:
         return wrapper
 
     def batch(self, call: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
-        """``take_batch`` with the parse span of its batch added to stage ``parse``."""
+        """``Intake._store`` (read and store a batch) with the parse span of its batch added
+        to stage ``parse``."""
 
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
             self._read_span.clear()
@@ -305,10 +306,10 @@ def _instrument(intake: Intake, source: ImapSource, stages: Stages) -> Callable[
         setattr(source, attr, stages.timed(name, getattr(source, attr)))
     source.done = stages.timed("done (UID MOVE)", source.done)  # type: ignore[method-assign]
     intake._read = stages.read_span(intake._read)  # type: ignore[method-assign]
-    intake.take_batch = stages.batch(intake.take_batch)  # type: ignore[method-assign]
+    intake._store = stages.batch(intake._store)  # type: ignore[method-assign]
     intake.store.take_many = stages.timed("store.take_many", intake.store.take_many)  # type: ignore[method-assign]
     intake.store.take = stages.timed("store.take", intake.store.take)  # type: ignore[method-assign]
-    # take_batch calls the name it imported into the pipeline module
+    # the intake calls the name it imported into the pipeline module
     names = vars(pipeline)
     original = names["enqueue_check"]
     names["enqueue_check"] = stages.timed("enqueue", original)
@@ -648,25 +649,26 @@ def _print_corpus(corpus: Corpus, count: int) -> None:
 
 
 def _stage_line(stages: Stages, total_s: float, messages: int) -> str:
-    """Where the main loop's wall time went; the parts add up to the total."""
+    """Where the main loop's wall time went (the parts add up to the total), and what ran
+    beside it: a batch is enqueued and moved out while the next one is read and stored."""
     seconds = stages.seconds
     imap = seconds["imap search"] + seconds["imap sizes"] + seconds["imap fetch"]
     take = seconds["store.take_many"]  # messages taken alone again are inside it
-    inside = take + seconds["enqueue"] + seconds["done (UID MOVE)"]
     parts = {
         "IMAP fetch": imap,
-        "waiting for parse": seconds["batch"] - inside,
+        "waiting for parse": seconds["batch"] - take,
         "store (grouped takes)": take,
-        "enqueue": seconds["enqueue"],
-        "UID MOVE": seconds["done (UID MOVE)"],
-        "other": total_s - imap - seconds["batch"],
+        "waiting for the previous batch's move, other": total_s - imap - seconds["batch"],
     }
     shown = ", ".join(
         f"{name} {part:.1f} ({part / messages * 1000:.2f} ms/msg)" for name, part in parts.items()
     )
+    beside = seconds["enqueue"], seconds["done (UID MOVE)"]
     return (
-        f"{shown}; UID MOVE is epoch check {seconds['imap epoch check']:.1f}"
-        f" (of which SELECT {seconds['imap select']:.1f}) + MOVE {seconds['imap move']:.1f};"
+        f"{shown}; beside it: enqueue {beside[0]:.1f} ({beside[0] / messages * 1000:.2f} ms/msg),"
+        f" UID MOVE {beside[1]:.1f} ({beside[1] / messages * 1000:.2f} ms/msg), of which"
+        f" epoch check {seconds['imap epoch check']:.1f}"
+        f" (SELECT {seconds['imap select']:.1f}) + MOVE {seconds['imap move']:.1f};"
         f" {stages.calls['store.take_many']} store transactions;"
         f" parse span in the workers {seconds['parse']:.1f}"
     )

@@ -162,13 +162,19 @@ def mail_source(settings: Settings) -> MailSource:
         config = parse_imap_url(settings.imap_url.get_secret_value())
         return ImapSource(
             replace(
-                config, batch_size=settings.batch_size, poll_interval_s=settings.poll_interval_s
+                config,
+                batch_size=settings.batch_size,
+                max_batch_bytes=settings.batch_max_bytes,
+                poll_interval_s=settings.poll_interval_s,
             )
         )
     from intake.sources.maildir import MaildirSource
 
     return MaildirSource(
-        settings.maildir_path(), batch_size=settings.batch_size, poll_interval_s=1.0
+        settings.maildir_path(),
+        batch_size=settings.batch_size,
+        max_batch_bytes=settings.batch_max_bytes,
+        poll_interval_s=1.0,
     )
 
 

@@ -95,7 +95,17 @@ class Settings(BaseSettings):
         ge=0,
         description="Processes that parse mail (default: one per CPU; 0 = in-process).",
     )
-    batch_size: int = Field(default=100, gt=0, le=5000, description="Messages fetched per batch.")
+    batch_size: int = Field(
+        default=500,
+        gt=0,
+        le=5000,
+        description="Most messages read per batch (and moved out of the inbox together).",
+    )
+    batch_max_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="Most bytes of mail read per batch (a batch holds one message at least).",
+    )
     poll_interval_s: float = Field(
         default=60.0, gt=0, description="Safety poll of the mailbox, seconds."
     )

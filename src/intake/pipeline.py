@@ -104,6 +104,25 @@ class IntakeStats:
         return sum(self.outcomes.values())
 
 
+async def _settle(finishing: asyncio.Future[None]) -> None:
+    """Let a committed batch be moved out even when the next batch failed; a failure of
+    its own is logged (its messages stay in the inbox and come round as duplicates)."""
+    if not finishing.done():
+        await asyncio.wait([finishing])
+    if not finishing.cancelled() and (error := finishing.exception()) is not None:
+        log.warning("batch not moved out", error=f"{type(error).__name__}: {error}"[:300])
+
+
+@dataclass
+class _Stored:
+    """A committed batch: what is left to do for it."""
+
+    done: list[Incoming] = field(default_factory=list)
+    held: list[tuple[Incoming, str]] = field(default_factory=list)
+    placements: list[tuple[int, int]] = field(default_factory=list)
+    outgoing: list[int] = field(default_factory=list)
+
+
 class Intake:
     """Runs the loop for one mailbox."""
 
@@ -130,53 +149,67 @@ class Intake:
         self.redis = redis
         self.clock = clock
         workers = (os.cpu_count() or 1) if parse_workers is None else parse_workers
-        self._pool: Executor | None = (
-            ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(context,))
-            if workers > 0
-            else None
-        )
+        self._pool: Executor | None = None
+        if workers > 0:
+            self._pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(context,))
+            # Start the workers now, while this process holds no mail: a worker forked later
+            # would start as a copy of whatever batch is in memory then.
+            self._pool.submit(int).result()
         self.stats = IntakeStats()
 
     async def run(self, source: MailSource, *, watch: bool) -> IntakeStats:
         """Take in every message of ``source`` (and, with ``watch``, keep waiting for more).
+
+        A batch's checks are enqueued and its messages moved out while the next batch is
+        read and stored: the mailbox and Redis wait on the network while the store works.
+        One batch at most is being finished at a time, in order.
 
         When the store is unreachable, nothing is acknowledged; the loop waits and reads
         the mailbox again, so the unacknowledged messages come round once more.
         """
         delay_s = _RETRY_DELAY_S
         while True:
+            finishing: asyncio.Future[None] | None = None
             try:
                 async for batch in source.batches(watch=watch):
-                    await self.take_batch(source, batch)
+                    stored = await self._store(batch)
+                    if finishing is not None:
+                        await finishing
+                    finishing = asyncio.ensure_future(self._finish(source, stored))
                     delay_s = _RETRY_DELAY_S
+                if finishing is not None:
+                    await finishing
                 return self.stats
             except StoreUnavailable as exc:
                 log.warning("case store unavailable", error=str(exc.__cause__), retry_in_s=delay_s)
                 await asyncio.sleep(delay_s)
                 delay_s = min(delay_s * 2, _MAX_RETRY_DELAY_S)
+            finally:
+                if finishing is not None:
+                    await _settle(finishing)
 
     async def take_batch(self, source: MailSource, batch: Sequence[Incoming]) -> None:
         """Read, store, enqueue and acknowledge one batch."""
+        await self._finish(source, await self._store(batch))
+
+    async def _store(self, batch: Sequence[Incoming]) -> _Stored:
+        """Read and store one batch: what is left to do for it once committed."""
         now = self.clock()
         # Every message is handed to the workers at once and stored as soon as its own
         # report is back, so parsing the rest of the batch overlaps with storing.
         reads = [asyncio.ensure_future(self._read(item, now)) for item in batch]
         try:
-            await self._store_batch(source, batch, reads, now)
+            return await self._store_batch(batch, reads, now)
         finally:
             _discard(reads)
 
     async def _store_batch(
         self,
-        source: MailSource,
         batch: Sequence[Incoming],
         reads: Sequence[asyncio.Future[MailReport]],
         now: datetime,
-    ) -> None:
-        done: list[Incoming] = []
-        held: list[tuple[Incoming, str]] = []
-        placements: list[tuple[int, int]] = []
-        outgoing: list[int] = []
+    ) -> _Stored:
+        stored = _Stored()
         start = 0
         while start < len(batch):
             # Wait for the next report in order, then take it together with every later
@@ -206,22 +239,27 @@ class Intake:
                     queue=report.queue.value,
                 )
                 if outcome.status is TakeStatus.QUARANTINED:
-                    held.append((item, report.reasons[0] if report.reasons else "quarantined"))
+                    reason = report.reasons[0] if report.reasons else "quarantined"
+                    stored.held.append((replace(item, raw=b""), reason))
                 else:
-                    done.append(item)
+                    stored.done.append(replace(item, raw=b""))  # moved by its ref alone
                 if outcome.case_id is not None and outcome.version is not None:
-                    placements.append((outcome.case_id, outcome.version))
-                outgoing.extend(outcome.outgoing)
+                    stored.placements.append((outcome.case_id, outcome.version))
+                stored.outgoing.extend(outcome.outgoing)
             start = end
+        return stored
+
+    async def _finish(self, source: MailSource, stored: _Stored) -> None:
+        """After the commit: queue the checks and the mail, then move the messages out."""
         if self.redis is not None:
-            for case_id, version in placements:
+            for case_id, version in stored.placements:
                 await enqueue_check(self.redis, case_id, version)
         if self.on_outgoing is not None:
-            for outgoing_id in outgoing:
+            for outgoing_id in stored.outgoing:
                 await self.on_outgoing(outgoing_id)
-        if done:
-            await source.done(done)
-        for item, reason in held:
+        if stored.done:
+            await source.done(stored.done)
+        for item, reason in stored.held:
             await source.quarantine(item, reason)
 
     async def _take_group(

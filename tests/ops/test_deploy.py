@@ -179,7 +179,9 @@ def test_env_example_values_are_accepted_by_the_settings() -> None:
             if value:
                 values[key[len("IMPORTBIO_") :].lower()] = value
     loaded = Settings.model_validate(values)
-    assert json.loads(json.dumps(loaded.effective()))["IMPORTBIO_BATCH_SIZE"] == "100"
+    assert json.loads(json.dumps(loaded.effective()))["IMPORTBIO_BATCH_SIZE"] == str(
+        Settings().batch_size
+    )
 
 
 def test_units_give_each_process_its_own_ops_port_and_compose_asks_served_ports() -> None:

@@ -62,8 +62,10 @@ class ImapConfig:
     quarantine_folder: str = "Quarantine"
     security: Security = "ssl"
     xoauth2_token: str | None = field(default=None, repr=False)
-    batch_size: int = 100
-    max_batch_bytes: int = 64 * 1024 * 1024
+    # Each MOVE makes Dovecot sync the folder's index, which costs more as the folder
+    # grows: fewer, larger batches move 10,000 waiting messages several times faster.
+    batch_size: int = 500
+    max_batch_bytes: int = 32 * 1024 * 1024
     timeout_s: float = 30.0
     idle_restart_s: float = 25 * 60
     poll_interval_s: float = 60.0

@@ -93,11 +93,14 @@ class MaildirSource:
         *,
         processed_folder: str = "Processed",
         quarantine_folder: str = "Quarantine",
-        batch_size: int = 100,
+        batch_size: int = 500,
+        max_batch_bytes: int = 32 * 1024 * 1024,
         poll_interval_s: float = 1.0,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        if max_batch_bytes < 1:
+            raise ValueError(f"max_batch_bytes must be at least 1, not {max_batch_bytes}")
         if not poll_interval_s > 0:
             raise ValueError(f"poll_interval_s must be positive, not {poll_interval_s}")
         self._root = Path(root)
@@ -105,6 +108,7 @@ class MaildirSource:
         self._quarantine = self._root / f".{_checked_folder(quarantine_folder)}"
         self._reasons = self._quarantine / "reasons"
         self._batch_size = batch_size
+        self._max_batch_bytes = max_batch_bytes
         self._poll_interval_s = poll_interval_s
         self._claims: dict[str, _Claim] = {}
         self._guard = threading.Lock()
@@ -147,7 +151,8 @@ class MaildirSource:
     # Claiming
 
     def _claim_batch(self) -> list[Incoming]:
-        """Claim and read up to ``batch_size`` waiting messages, oldest name first."""
+        """Claim and read up to ``batch_size`` waiting messages, oldest name first, until
+        they hold ``max_batch_bytes`` (one message at least)."""
         with self._guard:
             held = set(self._claims)
         candidates = sorted(
@@ -157,8 +162,9 @@ class MaildirSource:
             if (base := _base_name(name, sub)) and _REF_PREFIX + base not in held
         )
         batch: list[Incoming] = []
+        size_bytes = 0
         for base, sub, name in candidates:
-            if len(batch) >= self._batch_size:
+            if len(batch) >= self._batch_size or size_bytes >= self._max_batch_bytes:
                 break
             ref = _REF_PREFIX + base
             if ref in held:
@@ -167,6 +173,7 @@ class MaildirSource:
             if item is not None:
                 held.add(ref)
                 batch.append(item)
+                size_bytes += len(item.raw)
         return batch
 
     def _try_claim(self, path: Path, base: str) -> Incoming | None:
