@@ -171,6 +171,33 @@ async def test_byte_budget_splits_batches(box: Box) -> None:
     assert [[item.raw for item in batch] for batch in batches] == [[note(n)] for n in range(3)]
 
 
+async def test_the_groups_of_one_chunk_move_out_together(box: Box) -> None:
+    """Batches split by the byte budget from one chunk of UIDs are moved out by one MOVE,
+    when the last of them is done; until then they stay in the inbox."""
+    for number in range(4):
+        await asyncio.to_thread(box.server.append, box.login, "INBOX", note(number))
+    source = box.source(batch_size=10, max_batch_bytes=len(note(0)) + 1)
+    moves: list[list[int]] = []
+    move_uids = source._move_uids
+
+    async def counted(session: Any, uids: list[int], *args: Any) -> None:
+        moves.append(list(uids))
+        await move_uids(session, uids, *args)
+
+    source._move_uids = counted  # type: ignore[method-assign]
+    try:
+        seen = 0
+        async for batch in source.batches(watch=False):
+            seen += len(batch)
+            await source.done(batch)
+            waiting = box.server.folder_uids(box.login, "INBOX")
+            assert len(waiting) == (4 if seen < 4 else 0)
+    finally:
+        await source.close()
+    assert moves == [[1, 2, 3, 4]]
+    assert box.server.folder_messages(box.login, "Processed") == [note(n) for n in range(4)]
+
+
 async def test_watch_yields_lmtp_delivery_within_two_seconds(box: Box) -> None:
     """A message delivered over LMTP while watching is yielded within about 2 s (IDLE)."""
     source = box.source(poll_interval_s=30.0)

@@ -173,6 +173,10 @@ class ImapSource:
         # A second session that never selects the mailbox, for the epoch check before moves
         self._probe: _Session | None = None
         self._uidvalidity: int | None = None
+        # Taken messages not moved out yet: the fetch groups of one chunk of UIDs move out
+        # together, since each MOVE makes the server sync the whole folder.
+        self._taken: list[Incoming] = []
+        self._more_in_chunk = False
         self._closed = False
         self._lock = asyncio.Lock()  # one exchange with the server at a time
         self._wake = asyncio.Event()
@@ -224,15 +228,17 @@ class ImapSource:
         while True:
             async with self._lock:
                 uids = [uid for uid in await self._search(session) if uid not in session.yielded]
+            self._more_in_chunk = False
             if not uids:
                 return
             for start in range(0, len(uids), self._config.batch_size):
                 chunk = uids[start : start + self._config.batch_size]
                 async with self._lock:
                     groups = self._by_size(chunk, await self._sizes(session, chunk))
-                for group in groups:
+                for index, group in enumerate(groups):
                     async with self._lock:
                         items = await self._fetch(session, group)
+                    self._more_in_chunk = index < len(groups) - 1
                     if items:
                         yield items
                     if self._session is not session:
@@ -299,6 +305,8 @@ class ImapSource:
     async def _wait_for_mail(self, session: _Session) -> None:
         """Return when the server reports a change, when a safety poll is due, or when
         ``done`` or ``quarantine`` needs the connection."""
+        if self._taken:
+            await self._move_taken()  # nothing more is being read: none may wait
         window_s = min(self._config.idle_restart_s, self._config.poll_interval_s)
         if not session.has("IDLE"):
             await self._sleep_unless_lost(session, self._config.poll_interval_s)
@@ -347,8 +355,17 @@ class ImapSource:
     # -- moving out -----------------------------------------------------------------------
 
     async def done(self, items: Sequence[Incoming]) -> None:
-        """Move these messages from the inbox into the processed folder."""
-        await self._move(items, self._config.processed_folder, keyword=None)
+        """Move these messages from the inbox into the processed folder: now, or with the
+        rest of their chunk when more of it is still being read (a crash before then
+        leaves them in the inbox, to be seen again as duplicates)."""
+        self._taken.extend(items)
+        if self._more_in_chunk and len(self._taken) < self._config.batch_size:
+            return
+        await self._move_taken()
+
+    async def _move_taken(self) -> None:
+        taken, self._taken = self._taken, []
+        await self._move(taken, self._config.processed_folder, keyword=None)
 
     async def quarantine(self, item: Incoming, reason: str) -> None:
         """Move this message into the quarantine folder, marked ``$Quarantined``."""
@@ -607,7 +624,13 @@ class ImapSource:
         await self.close()
 
     async def close(self) -> None:
-        """Log out (with a deadline) and drop the connection; never raises."""
+        """Move out what was taken, log out (with a deadline) and drop the connection;
+        never raises."""
+        if self._taken and self._has_live_session():
+            try:
+                await self._move_taken()
+            except (ImapError, *_NETWORK_ERRORS, TimeoutError) as exc:
+                self._log.warning("imap.not_moved", error=str(exc)[:200])
         self._closed = True
         probe, self._probe = self._probe, None
         if probe is not None:
