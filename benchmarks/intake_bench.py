@@ -15,7 +15,7 @@ then in the same run:
 Then the IDLE latency: with the intake watching, messages are appended one by one and
 the delay from the end of each APPEND to its case being committed is measured.
 
-    python -m benchmarks intake [--count 10000] [--sizes 400000,5000] [--batch-size 100]
+    python -m benchmarks intake [--count 10000] [--sizes 400000,5000] [--batch-size 500]
                                 [--latency-count 50] [--latency-size-bytes 400000]
                                 [--profile PREFIX]
 
@@ -49,7 +49,8 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field, replace
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ from intake import pipeline
 from intake.case.store import CaseStore
 from intake.pipeline import Intake
 from intake.sources import imap_wire as wire
-from intake.sources.imap import ImapSource, parse_imap_url
+from intake.sources.imap import ImapSource
 
 PASSWORD = "bench-pass"  # noqa: S105 - a throwaway local server
 _MESSAGE_ID = re.compile(rb"^Message-ID:\s*<([^>\r\n]{1,500})>", re.IGNORECASE | re.MULTILINE)
@@ -224,6 +225,13 @@ def _drain_imaplib(port: int, login: str, batch_size: int) -> Drained:
     return Drained(messages, total, seconds)
 
 
+def _bare_drains(port: int, login: str, batch_size: int) -> tuple[Drained, Drained]:
+    """The mailbox read by bare aioimaplib, then by imaplib (in a process of its own)."""
+    return asyncio.run(_drain_aioimaplib(port, login, batch_size)), _drain_imaplib(
+        port, login, batch_size
+    )
+
+
 def _folder_count(port: int, login: str, folder: str) -> int:
     client = imaplib.IMAP4("127.0.0.1", port, timeout=30)
     try:
@@ -354,9 +362,11 @@ class MemoryWatch:
             total = 0
             for pid, process in workers.items():
                 with contextlib.suppress(psutil.Error):
-                    rss = process.memory_info().rss
-                    total += rss
-                    self.worker_peak = max(self.worker_peak, rss)
+                    # PSS: a worker is forked from this process, and RSS would count the
+                    # pages they still share once in each
+                    pss = process.memory_full_info().pss
+                    total += pss
+                    self.worker_peak = max(self.worker_peak, pss)
                     times = process.cpu_times()
                     self.worker_cpu_s[pid] = times.user + times.system
             self.workers_peak = max(self.workers_peak, total)
@@ -401,10 +411,11 @@ def _settings(var_dir: Path, port: int, login: str, redis: RedisServer) -> Setti
 
 
 async def _open(settings: Settings, batch_size: int) -> tuple[CaseStore, ImapSource]:
+    """The store and the mailbox exactly as ``importbio intake`` opens them."""
     store = await runtime.open_store(settings, migrate=True)
-    assert settings.imap_url is not None
-    config = replace(parse_imap_url(settings.imap_url.get_secret_value()), batch_size=batch_size)
-    return store, ImapSource(config)
+    source = runtime.mail_source(settings.model_copy(update={"batch_size": batch_size}))
+    assert isinstance(source, ImapSource)
+    return store, source
 
 
 async def _run_intake(
@@ -502,7 +513,7 @@ def _append_slowly(
 
 async def _idle_latency(settings: Settings, count: int, size_bytes: int, pause_s: float) -> Latency:
     raws = [message(_LATENCY_FIRST + n, size_bytes=size_bytes) for n in range(count)]
-    store, source = await _open(settings, batch_size=100)
+    store, source = await _open(settings, batch_size=settings.batch_size)
     stored: dict[str, float] = {}
     moved: dict[str, float] = {}
     ref_ids: dict[str, str] = {}
@@ -636,8 +647,8 @@ def _print_corpus(corpus: Corpus, count: int) -> None:
         f" machine busy {run.busy_cpus:.2f} of {os.cpu_count()} CPUs"
     )
     print(
-        f"  peak RSS      main {_mib(run.main_rss)} MiB, largest parse worker"
-        f" {_mib(run.worker_rss)} MiB, workers together {_mib(run.workers_rss)} MiB"
+        f"  peak memory   main {_mib(run.main_rss)} MiB (RSS), largest parse worker"
+        f" {_mib(run.worker_rss)} MiB, workers together {_mib(run.workers_rss)} MiB (PSS)"
     )
     print("  main loop (s) " + _stage_line(run.stages, run.seconds, run.messages))
     ok = run.stored == count and run.left_in_inbox == 0 and run.processed == count
@@ -668,7 +679,8 @@ def _stage_line(stages: Stages, total_s: float, messages: int) -> str:
         f"{shown}; beside it: enqueue {beside[0]:.1f} ({beside[0] / messages * 1000:.2f} ms/msg),"
         f" UID MOVE {beside[1]:.1f} ({beside[1] / messages * 1000:.2f} ms/msg), of which"
         f" epoch check {seconds['imap epoch check']:.1f}"
-        f" (SELECT {seconds['imap select']:.1f}) + MOVE {seconds['imap move']:.1f};"
+        f" (SELECT {seconds['imap select']:.1f}) + MOVE {seconds['imap move']:.1f}"
+        f" in {stages.calls['imap move']} commands;"
         f" {stages.calls['store.take_many']} store transactions;"
         f" parse span in the workers {seconds['parse']:.1f}"
     )
@@ -681,10 +693,11 @@ async def _measure(
     args: argparse.Namespace, server: Dovecot, redis: RedisServer, corpora: list[Corpus], root: Path
 ) -> Latency | None:
     for corpus in corpora:
-        corpus.aioimaplib = await _drain_aioimaplib(server.imap_port, corpus.login, args.batch_size)
-        corpus.imaplib = await asyncio.to_thread(
-            _drain_imaplib, server.imap_port, corpus.login, args.batch_size
-        )
+        # in a process of their own: the memory they take must not count as the intake's
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            corpus.aioimaplib, corpus.imaplib = await asyncio.get_running_loop().run_in_executor(
+                pool, _bare_drains, server.imap_port, corpus.login, args.batch_size
+            )
         for drained in (corpus.aioimaplib, corpus.imaplib):
             if drained.messages != args.count:
                 raise SystemExit(f"bare drain read {drained.messages} of {args.count} messages")
@@ -710,7 +723,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks intake")
     parser.add_argument("--count", type=int, default=10_000, help="messages per drain")
     parser.add_argument("--sizes", default="400000,5000", help="corpus sizes in bytes")
-    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument(
+        "--batch-size", type=int, default=Settings.model_fields["batch_size"].default
+    )
     parser.add_argument("--latency-count", type=int, default=50)
     parser.add_argument("--latency-size-bytes", type=int, default=400_000)
     parser.add_argument("--pause-s", type=float, default=0.2, help="between latency APPENDs")
