@@ -4,6 +4,8 @@ argon2-cffi gives argon2id, the memory-hard hash OWASP recommends for passwords;
 ``PasswordHasher`` also says when a stored hash's parameters are outdated, so a login
 upgrades it. API tokens are random (256 bits) and kept only as their SHA-256: a fast hash
 is enough for a secret that long, and it lets a request find its token with one lookup.
+The web desk remembers whom a session or token names for a few seconds
+(``desk.recent_users``); disabling or resetting an account forgets that at once.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from desk.recent_users import RecentUsers, forget_all
 from desk.roles import Role
 from intake.case import tables as t
 
@@ -81,8 +84,9 @@ def _user(row: t.DeskUser) -> User:
 class Accounts:
     """The desk's users and tokens in the case store."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, remember_s: float = 0.0) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._recent: RecentUsers[User] = RecentUsers(ttl_s=remember_s)
 
     async def add(self, name: str, password: str, *, role: Role, now: datetime) -> None:
         """Create an account; ``AccountError`` if the name is taken or the password weak."""
@@ -133,6 +137,7 @@ class Accounts:
             )
             if not getattr(result, "rowcount", 0):
                 raise AccountError(f"there is no user {name}")
+        forget_all()
 
     async def reset(self, name: str, password: str) -> None:
         """Set a new password and enable the account; older sessions end."""
@@ -149,6 +154,7 @@ class Accounts:
             )
             if not getattr(result, "rowcount", 0):
                 raise AccountError(f"there is no user {name}")
+        forget_all()
 
     async def authenticate(self, name: str, password: str, *, now: datetime) -> User | None:
         """The user whose name and password these are, if the account is active."""
@@ -167,6 +173,11 @@ class Accounts:
 
     async def session_user(self, user_id: int, epoch: int) -> User | None:
         """The user a session names, if still active and the session not ended by a reset."""
+        return await self._recent.get(
+            ("session", user_id, epoch), lambda: self._session_user(user_id, epoch)
+        )
+
+    async def _session_user(self, user_id: int, epoch: int) -> User | None:
         async with self._sessions() as session:
             row = await session.get(t.DeskUser, user_id)
         if row is None or not row.active or row.session_epoch != epoch:
@@ -192,12 +203,16 @@ class Accounts:
 
     async def token_user(self, token: str) -> User | None:
         """The active user an API token belongs to, if the token is valid."""
+        digest = token_digest(token)
+        return await self._recent.get(("token", digest), lambda: self._token_user(digest))
+
+    async def _token_user(self, digest: str) -> User | None:
         async with self._sessions() as session:
             row = await session.scalar(
                 select(t.DeskUser)
                 .join(t.ApiToken, t.ApiToken.user_id == t.DeskUser.id)
                 .where(
-                    t.ApiToken.token_sha256 == token_digest(token),
+                    t.ApiToken.token_sha256 == digest,
                     t.ApiToken.revoked_at.is_(None),
                     t.DeskUser.active.is_(True),
                 )

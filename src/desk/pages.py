@@ -185,7 +185,9 @@ async def queue_page(request: Request, queue: Queue, user: Officer, desk: State)
         received_from=_day(params.get("received_from")),
         received_to=_day(params.get("received_to")),
     )
-    page = await desk.listing.page(where, after=Cursor.decode(params.get("after")))
+    page = await desk.listing.page(
+        where, after=Cursor.decode(params.get("after")), with_open_count=True
+    )
     kept = {k: v for k, v in params.items() if k != "after" and v and len(v) <= 200}
     next_url = (
         f"/queues/{queue.value}?{urlencode(kept | {'after': page.next_cursor.encode()})}"
@@ -197,7 +199,7 @@ async def queue_page(request: Request, queue: Queue, user: Officer, desk: State)
         "queue.html",
         user,
         queue=queue,
-        open_count=await desk.listing.open_count(queue),
+        open_count=page.open_count,
         cases=page.cases,
         where=where,
         statuses=list(CaseStatus),
