@@ -19,7 +19,7 @@ from pydantic_core import to_json
 
 from desk.accounts import User
 from desk.actions import ActionError, Changed
-from desk.app import DeskState, state
+from desk.app import DeskState, desk_state, state
 from desk.listing import CaseFilter, Cursor, Page
 from importbio import views
 from intake.codes import CaseStatus, OutboxStatus, Queue
@@ -49,7 +49,7 @@ async def api_user(
 
 
 Officer = Annotated[User, Depends(api_user)]
-State = Annotated[DeskState, Depends(state)]
+State = Annotated[DeskState, Depends(desk_state)]
 
 
 class Problem(BaseModel):

@@ -81,6 +81,12 @@ def state(request: Request) -> DeskState:
     return found
 
 
+async def desk_state(request: Request) -> DeskState:
+    """The desk's shared state, as a route's dependency (``async``: FastAPI would run a
+    plain function in its thread pool, a hand-off to a thread on every request)."""
+    return state(request)
+
+
 async def session_user(request: Request) -> User | None:
     """The signed-in officer of a page request, if the session is still good."""
     uid, epoch = request.session.get("uid"), request.session.get("epoch")
@@ -99,12 +105,14 @@ def create_app(
     redis: ArqRedis | None = None,
     throttle: LoginThrottle | None = None,
     auth_cache_s: float = 0.0,
+    count_cache_s: float = 0.0,
 ) -> FastAPI:
     """The desk application over ``store``; ``auth_cache_s``: how long whom a session or
-    token names is remembered (``desk.recent_users``)."""
+    token names is remembered (``desk.recent_users``), ``count_cache_s``: how long a
+    queue page reuses its queue's open count."""
     from desk import api, pages, reports, reports_api
 
-    listing = CaseListing(store.engine)
+    listing = CaseListing(store.engine, count_cache_s=count_cache_s)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from desk import audit
 from desk.accounts import User
 from desk.actions import ActionError, Changed
-from desk.app import DeskState, NotSignedIn, session_user, state
+from desk.app import DeskState, NotSignedIn, desk_state, session_user, state
 from desk.listing import OPEN_STATUSES, CaseFilter, Cursor
 from desk.mailview import attachment_bytes, view_mail
 from desk.security import CSRF_FIELD, RefusedForm, csrf_matches, new_csrf_token
@@ -69,7 +69,7 @@ async def checked_form(request: Request) -> FormData:
 
 
 Officer = Annotated[User, Depends(page_user)]
-State = Annotated[DeskState, Depends(state)]
+State = Annotated[DeskState, Depends(desk_state)]
 Form = Annotated[FormData, Depends(checked_form)]
 
 

@@ -430,6 +430,14 @@ class Settings(BaseSettings):
             "this many seconds."
         ),
     )
+    web_count_cache_s: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description=(
+            "How long a queue page reuses its queue's open count (0: counted on every page)."
+        ),
+    )
 
 
 @lru_cache(maxsize=4)
