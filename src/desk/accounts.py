@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from desk.reading import Reader
 from desk.recent_users import RecentUsers, forget_all
 from desk.roles import Role
 from intake.case import tables as t
@@ -77,6 +80,9 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+_USER_COLUMNS = (t.DeskUser.id, t.DeskUser.name, t.DeskUser.role, t.DeskUser.session_epoch)
+
+
 def _user(row: t.DeskUser) -> User:
     return User(row.id, row.name, Role(row.role), row.session_epoch)
 
@@ -84,9 +90,18 @@ def _user(row: t.DeskUser) -> User:
 class Accounts:
     """The desk's users and tokens in the case store."""
 
-    def __init__(self, engine: AsyncEngine, *, remember_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        remember_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+        reader: Reader | None = None,
+    ) -> None:
+        self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self._recent: RecentUsers[User] = RecentUsers(ttl_s=remember_s)
+        self._reader = reader  # the web desk's: lookups then never wait for a writer
+        self._recent: RecentUsers[User] = RecentUsers(ttl_s=remember_s, clock=clock)
 
     async def add(self, name: str, password: str, *, role: Role, now: datetime) -> None:
         """Create an account; ``AccountError`` if the name is taken or the password weak."""
@@ -178,11 +193,12 @@ class Accounts:
         )
 
     async def _session_user(self, user_id: int, epoch: int) -> User | None:
-        async with self._sessions() as session:
-            row = await session.get(t.DeskUser, user_id)
-        if row is None or not row.active or row.session_epoch != epoch:
-            return None
-        return _user(row)
+        query = select(*_USER_COLUMNS).where(
+            t.DeskUser.id == user_id,
+            t.DeskUser.active.is_(True),
+            t.DeskUser.session_epoch == epoch,
+        )
+        return await self._read(query)
 
     async def issue_token(self, name: str, *, label: str, now: datetime) -> str:
         """A new API token for the user; shown once, stored only hashed."""
@@ -207,14 +223,23 @@ class Accounts:
         return await self._recent.get(("token", digest), lambda: self._token_user(digest))
 
     async def _token_user(self, digest: str) -> User | None:
-        async with self._sessions() as session:
-            row = await session.scalar(
-                select(t.DeskUser)
-                .join(t.ApiToken, t.ApiToken.user_id == t.DeskUser.id)
-                .where(
-                    t.ApiToken.token_sha256 == digest,
-                    t.ApiToken.revoked_at.is_(None),
-                    t.DeskUser.active.is_(True),
-                )
+        query = (
+            select(*_USER_COLUMNS)
+            .join(t.ApiToken, t.ApiToken.user_id == t.DeskUser.id)
+            .where(
+                t.ApiToken.token_sha256 == digest,
+                t.ApiToken.revoked_at.is_(None),
+                t.DeskUser.active.is_(True),
             )
-        return _user(row) if row is not None else None
+        )
+        return await self._read(query)
+
+    async def _read(self, query: Select[int, str, str, int]) -> User | None:
+        def work(conn: Connection) -> User | None:
+            row = conn.execute(query).first()
+            return User(row[0], row[1], Role(row[2]), row[3]) if row is not None else None
+
+        if self._reader is not None:
+            return await self._reader.read(work)
+        async with self._engine.connect() as conn:
+            return await conn.run_sync(work)

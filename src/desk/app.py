@@ -134,7 +134,7 @@ def create_app(
     )
     app.state.desk = DeskState(
         store=store,
-        accounts=Accounts(store.engine, remember_s=auth_cache_s),
+        accounts=Accounts(store.engine, remember_s=auth_cache_s, reader=listing.reader),
         listing=listing,
         actions=DeskActions(store, desk=desk, calendar=calendar),
         announce=Announcer(redis),

@@ -46,6 +46,10 @@ class RecentUsers(Generic[V]):
         self._clock = clock
         self._entries: dict[Hashable, _Entry[V]] = {}
 
+    def __len__(self) -> int:
+        """How many answers are held (fresh or not)."""
+        return len(self._entries)
+
     async def get(self, key: Hashable, lookup: Callable[[], Awaitable[V | None]]) -> V | None:
         """The remembered answer for ``key``, or ``lookup()``'s (remembered if not None)."""
         now = self._clock()
