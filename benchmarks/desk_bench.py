@@ -214,15 +214,18 @@ def cpu_s(pid: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _report(name: str, times: list[float], client_cpu_s: float, server_cpu_s: float) -> bool:
+def _report(
+    name: str, times: list[float], client_cpu_s: float, server_cpu_s: float, *, goal: bool
+) -> bool:
     ordered = sorted(times)
     p95 = ordered[int(len(ordered) * 0.95) - 1]
     median = statistics.median(ordered)
     ok = p95 < _GOAL_P95_MS
+    verdict = ("ok" if ok else "OVER GOAL") if goal else "(search: not in the goal)"
     print(
         f"{name:<30} median {median:6.1f} ms  p95 {p95:6.1f} ms  "
         f"cpu client {client_cpu_s:4.1f} s server {server_cpu_s:4.1f} s  "
-        f"({len(ordered)} requests)  {'ok' if ok else 'OVER GOAL'}"
+        f"({len(ordered)} requests)  {verdict}"
     )
     return ok
 
@@ -232,7 +235,9 @@ def _load_average() -> str:
 
 
 async def run(base_url: str, token: str, args: argparse.Namespace, server_pid: int) -> bool:
-    """Measure the five targets; True when every page's p95 meets the goal."""
+    """Measure the five targets; True when the p95 of each page of 50 (pages and API,
+    first and deep) meets the goal. Search is measured and shown, but is not a page of
+    a queue: it is outside the goal."""
     limits = httpx.Limits(max_connections=args.concurrency)
     async with (
         httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as pages,
@@ -289,6 +294,7 @@ async def run(base_url: str, token: str, args: argparse.Namespace, server_pid: i
                     times,
                     cpu_s() - client_before,
                     cpu_s(server_pid) - server_before,
+                    goal=goal,
                 )
                 if goal:
                     results.append(ok)
