@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, Select, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from desk.reading import Reader
@@ -29,6 +29,7 @@ from intake.codes import CaseStatus, Queue
 from intake.triage.coi import parse_coi
 
 PAGE_SIZE = 50
+_Row = tuple[Any, ...]  # the columns of ``CaseRow``, in its order
 MAX_SEARCH_CHARS = 200
 OPEN_STATUSES = (
     CaseStatus.NEW,
@@ -182,6 +183,19 @@ def conditions(where: CaseFilter) -> list[Any]:
     return found
 
 
+def page_query(where: CaseFilter, *, after: Cursor | None, size: int) -> Select[*_Row]:
+    """The rows of a page: ``size`` + 1 of them (one more says a next page exists)."""
+    query = select(*_ROW_COLUMNS).where(*conditions(where))
+    if after is not None:
+        # A row value, not ``priority > p OR (priority = p AND id > i)``: with bound
+        # parameters SQLite turns the OR into a walk from the queue's first case (page
+        # 200 took 1 ms more than page 1), the row value into an index range.
+        query = query.where(
+            tuple_(t.Case.priority, t.Case.id) > tuple_(after.priority, after.case_id)
+        )
+    return query.order_by(t.Case.priority, t.Case.id).limit(size + 1)
+
+
 def _open_count_query(queue: Queue) -> Any:
     return select(func.count()).select_from(t.Case).where(*conditions(CaseFilter(queue=queue)))
 
@@ -218,15 +232,7 @@ class CaseListing:
     ) -> Page:
         """Up to ``size`` cases matching ``where`` in queue order, after ``after``; with
         ``with_open_count`` also the open count of ``where.queue``, in the same read."""
-        query = select(*_ROW_COLUMNS).where(*conditions(where))
-        if after is not None:
-            query = query.where(
-                or_(
-                    t.Case.priority > after.priority,
-                    and_(t.Case.priority == after.priority, t.Case.id > after.case_id),
-                )
-            )
-        query = query.order_by(t.Case.priority, t.Case.id).limit(size + 1)
+        query = page_query(where, after=after, size=size)
         queue = where.queue if with_open_count else None
         known = self._recent_count(queue) if queue is not None else None
         count_query = _open_count_query(queue) if queue is not None and known is None else None

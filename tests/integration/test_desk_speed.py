@@ -12,12 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
 from desk.accounts import Accounts
 from desk.api import CasePage, CaseSummary, page_json
-from desk.listing import CaseFilter, CaseListing
+from desk.listing import CaseFilter, CaseListing, Cursor, page_query
 from importbio import views
 from intake.codes import Queue
 from tests.integration.test_desk_http import BASE, bearer, sign_in
@@ -189,3 +189,23 @@ async def test_the_api_page_is_what_the_case_page_model_writes(rig: DeskRig) -> 
         assert json.loads(page_json(page)) == json.loads(model.model_dump_json())
     finally:
         listing.reader.close()
+
+
+async def test_a_deep_page_is_an_index_range_not_a_walk(rig: DeskRig) -> None:
+    """SQLite plans the page after a cursor, with its parameters bound as the desk binds
+    them, as a range of the queue's (priority, id) index that starts at the cursor."""
+    after = Cursor(priority=10**9, case_id=123)
+    query = page_query(CaseFilter(queue=Queue.CHECK), after=after, size=50)
+    listing = CaseListing(rig.store.engine)
+
+    def plan(conn: Connection) -> str:
+        compiled = query.compile(conn, compile_kwargs={"render_postcompile": True})
+        params = [compiled.params[name] for name in compiled.positiontup or ()]
+        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled.string}", tuple(params))
+        return " ".join(str(row[-1]) for row in rows)
+
+    try:
+        found = await listing.reader.read(plan)
+    finally:
+        listing.reader.close()
+    assert "ix_cases_queue_priority (queue=? AND priority>?)" in found
