@@ -240,6 +240,6 @@ class Accounts:
             return User(row[0], row[1], Role(row[2]), row[3]) if row is not None else None
 
         if self._reader is not None:
-            return await self._reader.read(work)
+            return await self._reader.read(work, bounded=True)  # by primary or unique key
         async with self._engine.connect() as conn:
             return await conn.run_sync(work)

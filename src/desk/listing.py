@@ -183,6 +183,13 @@ def conditions(where: CaseFilter) -> list[Any]:
     return found
 
 
+def is_index_range(where: CaseFilter) -> bool:
+    """True when a page of ``where`` is a range of the queue's index, read in a millisecond
+    however large the queue: a queue's open cases, nothing else narrowing them (a search or
+    a date may scan every case of the queue to fill a page)."""
+    return where.queue is not None and where == CaseFilter(queue=where.queue)
+
+
 def page_query(where: CaseFilter, *, after: Cursor | None, size: int) -> Select[*_Row]:
     """The rows of a page: ``size`` + 1 of them (one more says a next page exists)."""
     query = select(*_ROW_COLUMNS).where(*conditions(where))
@@ -248,7 +255,7 @@ class CaseListing:
             cursor = Cursor(rows[-1].priority, rows[-1].id) if more and rows else None
             return Page(rows, cursor, count)
 
-        page = await self.reader.read(read)
+        page = await self.reader.read(read, bounded=is_index_range(where))
         if queue is not None and count_query is not None and page.open_count is not None:
             self._counts[queue] = (started, page.open_count)
         return page
@@ -256,7 +263,9 @@ class CaseListing:
     async def open_count(self, queue: Queue) -> int:
         """How many open cases a queue holds (one index range, not every queue's count)."""
         query = _open_count_query(queue)
-        return await self.reader.read(lambda conn: int(conn.execute(query).scalar() or 0))
+        return await self.reader.read(
+            lambda conn: int(conn.execute(query).scalar() or 0), bounded=True
+        )
 
     async def case(self, case_id: int) -> t.Case | None:
         """One case by its number."""

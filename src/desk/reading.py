@@ -6,9 +6,13 @@ loop and aiosqlite's thread, and every transaction begins ``IMMEDIATE`` (the sto
 writers need that), so four officers paging at once queue for SQLite's write lock and
 sleep in its busy handler. The desk's reads go instead:
 
-- on SQLite, whole in one worker thread on a synchronous engine of their own, in a
-  deferred (read) transaction on connections that are ``query_only``: one hand-off per
-  read, one consistent snapshot, and WAL lets them run beside the intake's writes;
+- on SQLite, on a synchronous engine of their own, in a deferred (read) transaction on
+  connections that are ``query_only``: one consistent snapshot, and WAL lets them run
+  beside the intake's writes. A read an index bounds (a page of a queue, an account by its
+  key: about a millisecond) runs right on the event loop; any other (a search, a filter
+  the index does not serve, which may scan) in one worker thread, so the loop keeps
+  answering. With four requests in flight a hand-off per page cost as much CPU again as
+  the page (the loop and the workers contend for the GIL): p95 29 ms, inline 11 ms;
 - elsewhere (PostgreSQL, asyncpg), through the async engine in one ``run_sync``.
 
 Either way the work is one plain function over a synchronous ``Connection``.
@@ -25,7 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 T = TypeVar("T")
-_PRAGMAS = ("busy_timeout=30000", "query_only=ON")
+# Under WAL a reader waits for a lock only in rare moments (recovery after a crash): a
+# short wait, since a bounded read holds the event loop while it waits.
+_PRAGMAS = ("busy_timeout=5000", "query_only=ON")
 
 
 def _sqlite_reader(engine: AsyncEngine) -> Engine:
@@ -55,9 +61,12 @@ class Reader:
         self._engine = engine
         self._sync = _sqlite_reader(engine) if engine.dialect.name == "sqlite" else None
 
-    async def read(self, work: Callable[[Connection], T]) -> T:
-        """``work`` in one read transaction, rolled back after (it changes nothing)."""
+    async def read(self, work: Callable[[Connection], T], *, bounded: bool = False) -> T:
+        """``work`` in one read transaction, rolled back after (it changes nothing);
+        ``bounded``: its statements are index lookups of a few rows (SQLite: run inline)."""
         if self._sync is not None:
+            if bounded:
+                return self._in_thread(self._sync, work)
             return await asyncio.to_thread(self._in_thread, self._sync, work)
         async with self._engine.connect() as conn:
             return await conn.run_sync(work)

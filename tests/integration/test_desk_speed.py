@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -17,9 +19,9 @@ from sqlalchemy.exc import OperationalError
 
 from desk.accounts import Accounts
 from desk.api import CasePage, CaseSummary, page_json
-from desk.listing import CaseFilter, CaseListing, Cursor, page_query
+from desk.listing import CaseFilter, CaseListing, Cursor, is_index_range, page_query
 from importbio import views
-from intake.codes import Queue
+from intake.codes import CaseStatus, Queue
 from tests.integration.test_desk_http import BASE, bearer, sign_in
 from tests.support.desk import DeskRig, Template, make_rig
 from tests.unit.test_desk_recent_users import Clock
@@ -209,3 +211,35 @@ async def test_a_deep_page_is_an_index_range_not_a_walk(rig: DeskRig) -> None:
     finally:
         listing.reader.close()
     assert "ix_cases_queue_priority (queue=? AND priority>?)" in found
+
+
+@pytest.mark.parametrize(
+    ("where", "bounded"),
+    [
+        (CaseFilter(queue=Queue.CHECK), True),
+        (CaseFilter(queue=Queue.LATE), True),
+        (CaseFilter(), False),
+        (CaseFilter(queue=Queue.CHECK, search="importer77@"), False),
+        (CaseFilter(queue=Queue.CHECK, status=CaseStatus.CLOSED), False),
+        (CaseFilter(queue=Queue.CHECK, eta_from=date(2030, 1, 1)), False),
+        (CaseFilter(queue=Queue.CHECK, received_to=date(2000, 1, 1)), False),
+    ],
+)
+def test_only_a_queues_open_cases_count_as_an_index_range(where: CaseFilter, bounded: bool) -> None:
+    """A queue's open cases, unfiltered, are read on the event loop; a search, a status or a
+    date (which may scan the whole queue for a page) is not."""
+    assert is_index_range(where) is bounded
+
+
+async def test_bounded_reads_run_on_the_loop_and_others_in_a_worker(rig: DeskRig) -> None:
+    """On SQLite a bounded read runs in the calling thread, any other in a worker thread,
+    so a scan never holds up the event loop."""
+    listing = CaseListing(rig.store.engine)
+    here = threading.get_ident()
+    try:
+        inline = await listing.reader.read(lambda conn: threading.get_ident(), bounded=True)
+        worker = await listing.reader.read(lambda conn: threading.get_ident())
+    finally:
+        listing.reader.close()
+    assert inline == here
+    assert worker != here
