@@ -140,13 +140,23 @@ class RawConnection:
 
     async def get(self, path: str) -> int:
         """The status of a GET of ``path`` (the body is read whole and dropped)."""
+        request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n{self.head}\r\n"
+        reused = self.streams is not None
         if self.streams is None:
             self.streams = await asyncio.open_connection("127.0.0.1", self.port)
         reader, writer = self.streams
-        writer.write(
-            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n{self.head}\r\n".encode()
-        )
-        status_line, _, header_block = (await reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
+        writer.write(request.encode())
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionResetError):
+            if not reused:
+                raise
+            # The server closed the connection while it idled (uvicorn's keep-alive
+            # timeout): a GET is safe to send again, on a new connection, as browsers do.
+            writer.close()
+            self.streams = None
+            return await self.get(path)
+        status_line, _, header_block = head.partition(b"\r\n")
         status = int(status_line.split()[1])
         headers = {
             name.strip().lower(): value.strip()
