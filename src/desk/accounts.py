@@ -5,7 +5,7 @@ argon2-cffi gives argon2id, the memory-hard hash OWASP recommends for passwords;
 upgrades it. API tokens are random (256 bits) and kept only as their SHA-256: a fast hash
 is enough for a secret that long, and it lets a request find its token with one lookup.
 The web desk remembers whom a session or token names for a few seconds
-(``desk.recent_users``); disabling or resetting an account forgets that at once.
+(``desk.recent_users``); disabling or resetting an account in that process forgets it at once.
 """
 
 from __future__ import annotations

@@ -29,7 +29,6 @@ from intake.codes import CaseStatus, Queue
 from intake.triage.coi import parse_coi
 
 PAGE_SIZE = 50
-_Row = tuple[Any, ...]  # the columns of ``CaseRow``, in its order
 MAX_SEARCH_CHARS = 200
 OPEN_STATUSES = (
     CaseStatus.NEW,
@@ -122,6 +121,8 @@ _ROW_COLUMNS = (
     t.Case.updated_at,
     t.Case.priority,
 )
+
+_Row = tuple[Any, ...]  # the columns of ``CaseRow``, in its order
 
 
 def _row(r: Any) -> CaseRow:
@@ -259,13 +260,6 @@ class CaseListing:
         if queue is not None and count_query is not None and page.open_count is not None:
             self._counts[queue] = (started, page.open_count)
         return page
-
-    async def open_count(self, queue: Queue) -> int:
-        """How many open cases a queue holds (one index range, not every queue's count)."""
-        query = _open_count_query(queue)
-        return await self.reader.read(
-            lambda conn: int(conn.execute(query).scalar() or 0), bounded=True
-        )
 
     async def case(self, case_id: int) -> t.Case | None:
         """One case by its number."""
