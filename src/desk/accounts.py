@@ -4,20 +4,26 @@ argon2-cffi gives argon2id, the memory-hard hash OWASP recommends for passwords;
 ``PasswordHasher`` also says when a stored hash's parameters are outdated, so a login
 upgrades it. API tokens are random (256 bits) and kept only as their SHA-256: a fast hash
 is enough for a secret that long, and it lets a request find its token with one lookup.
+The web desk remembers whom a session or token names for a few seconds
+(``desk.recent_users``); disabling or resetting an account in that process forgets it at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from desk.reading import Reader
+from desk.recent_users import RecentUsers, forget_all
 from desk.roles import Role
 from intake.case import tables as t
 
@@ -74,6 +80,9 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+_USER_COLUMNS = (t.DeskUser.id, t.DeskUser.name, t.DeskUser.role, t.DeskUser.session_epoch)
+
+
 def _user(row: t.DeskUser) -> User:
     return User(row.id, row.name, Role(row.role), row.session_epoch)
 
@@ -81,8 +90,18 @@ def _user(row: t.DeskUser) -> User:
 class Accounts:
     """The desk's users and tokens in the case store."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        remember_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+        reader: Reader | None = None,
+    ) -> None:
+        self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._reader = reader  # the web desk's: lookups then never wait for a writer
+        self._recent: RecentUsers[User] = RecentUsers(ttl_s=remember_s, clock=clock)
 
     async def add(self, name: str, password: str, *, role: Role, now: datetime) -> None:
         """Create an account; ``AccountError`` if the name is taken or the password weak."""
@@ -133,6 +152,7 @@ class Accounts:
             )
             if not getattr(result, "rowcount", 0):
                 raise AccountError(f"there is no user {name}")
+        forget_all()
 
     async def reset(self, name: str, password: str) -> None:
         """Set a new password and enable the account; older sessions end."""
@@ -149,6 +169,7 @@ class Accounts:
             )
             if not getattr(result, "rowcount", 0):
                 raise AccountError(f"there is no user {name}")
+        forget_all()
 
     async def authenticate(self, name: str, password: str, *, now: datetime) -> User | None:
         """The user whose name and password these are, if the account is active."""
@@ -167,11 +188,17 @@ class Accounts:
 
     async def session_user(self, user_id: int, epoch: int) -> User | None:
         """The user a session names, if still active and the session not ended by a reset."""
-        async with self._sessions() as session:
-            row = await session.get(t.DeskUser, user_id)
-        if row is None or not row.active or row.session_epoch != epoch:
-            return None
-        return _user(row)
+        return await self._recent.get(
+            ("session", user_id, epoch), lambda: self._session_user(user_id, epoch)
+        )
+
+    async def _session_user(self, user_id: int, epoch: int) -> User | None:
+        query = select(*_USER_COLUMNS).where(
+            t.DeskUser.id == user_id,
+            t.DeskUser.active.is_(True),
+            t.DeskUser.session_epoch == epoch,
+        )
+        return await self._read(query)
 
     async def issue_token(self, name: str, *, label: str, now: datetime) -> str:
         """A new API token for the user; shown once, stored only hashed."""
@@ -192,14 +219,27 @@ class Accounts:
 
     async def token_user(self, token: str) -> User | None:
         """The active user an API token belongs to, if the token is valid."""
-        async with self._sessions() as session:
-            row = await session.scalar(
-                select(t.DeskUser)
-                .join(t.ApiToken, t.ApiToken.user_id == t.DeskUser.id)
-                .where(
-                    t.ApiToken.token_sha256 == token_digest(token),
-                    t.ApiToken.revoked_at.is_(None),
-                    t.DeskUser.active.is_(True),
-                )
+        digest = token_digest(token)
+        return await self._recent.get(("token", digest), lambda: self._token_user(digest))
+
+    async def _token_user(self, digest: str) -> User | None:
+        query = (
+            select(*_USER_COLUMNS)
+            .join(t.ApiToken, t.ApiToken.user_id == t.DeskUser.id)
+            .where(
+                t.ApiToken.token_sha256 == digest,
+                t.ApiToken.revoked_at.is_(None),
+                t.DeskUser.active.is_(True),
             )
-        return _user(row) if row is not None else None
+        )
+        return await self._read(query)
+
+    async def _read(self, query: Select[int, str, str, int]) -> User | None:
+        def work(conn: Connection) -> User | None:
+            row = conn.execute(query).first()
+            return User(row[0], row[1], Role(row[2]), row[3]) if row is not None else None
+
+        if self._reader is not None:
+            return await self._reader.read(work, bounded=True)  # by primary or unique key
+        async with self._engine.connect() as conn:
+            return await conn.run_sync(work)

@@ -11,7 +11,8 @@ announce work to the workers) so tests and ``importbio web`` build it the same w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -60,6 +61,7 @@ def templates() -> Environment:
     """The page templates; autoescaped everywhere, every variable required."""
     env = Environment(
         loader=FileSystemLoader(_HERE / "templates"),
+        auto_reload=False,  # shipped templates: compiled once, not checked on every page
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -79,6 +81,12 @@ def state(request: Request) -> DeskState:
     return found
 
 
+async def desk_state(request: Request) -> DeskState:
+    """The desk's shared state, as a route's dependency (``async``: FastAPI would run a
+    plain function in its thread pool, a hand-off to a thread on every request)."""
+    return state(request)
+
+
 async def session_user(request: Request) -> User | None:
     """The signed-in officer of a page request, if the session is still good."""
     uid, epoch = request.session.get("uid"), request.session.get("epoch")
@@ -96,9 +104,20 @@ def create_app(
     session: SessionOptions,
     redis: ArqRedis | None = None,
     throttle: LoginThrottle | None = None,
+    auth_cache_s: float = 0.0,
+    count_cache_s: float = 0.0,
 ) -> FastAPI:
-    """The desk application over ``store``."""
+    """The desk application over ``store``; ``auth_cache_s``: how long whom a session or
+    token names is remembered (``desk.recent_users``), ``count_cache_s``: how long a
+    queue page reuses its queue's open count."""
     from desk import api, pages, reports, reports_api
+
+    listing = CaseListing(store.engine, count_cache_s=count_cache_s)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        listing.reader.close()
 
     app = FastAPI(
         title="importbio desk API",
@@ -111,11 +130,12 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        lifespan=lifespan,
     )
     app.state.desk = DeskState(
         store=store,
-        accounts=Accounts(store.engine),
-        listing=CaseListing(store.engine),
+        accounts=Accounts(store.engine, remember_s=auth_cache_s, reader=listing.reader),
+        listing=listing,
         actions=DeskActions(store, desk=desk, calendar=calendar),
         announce=Announcer(redis),
         templates=templates(),

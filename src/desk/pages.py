@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from desk import audit
 from desk.accounts import User
 from desk.actions import ActionError, Changed
-from desk.app import DeskState, NotSignedIn, session_user, state
+from desk.app import DeskState, NotSignedIn, desk_state, session_user, state
 from desk.listing import OPEN_STATUSES, CaseFilter, Cursor
 from desk.mailview import attachment_bytes, view_mail
 from desk.security import CSRF_FIELD, RefusedForm, csrf_matches, new_csrf_token
@@ -69,7 +69,7 @@ async def checked_form(request: Request) -> FormData:
 
 
 Officer = Annotated[User, Depends(page_user)]
-State = Annotated[DeskState, Depends(state)]
+State = Annotated[DeskState, Depends(desk_state)]
 Form = Annotated[FormData, Depends(checked_form)]
 
 
@@ -185,7 +185,9 @@ async def queue_page(request: Request, queue: Queue, user: Officer, desk: State)
         received_from=_day(params.get("received_from")),
         received_to=_day(params.get("received_to")),
     )
-    page = await desk.listing.page(where, after=Cursor.decode(params.get("after")))
+    page = await desk.listing.page(
+        where, after=Cursor.decode(params.get("after")), with_open_count=True
+    )
     kept = {k: v for k, v in params.items() if k != "after" and v and len(v) <= 200}
     next_url = (
         f"/queues/{queue.value}?{urlencode(kept | {'after': page.next_cursor.encode()})}"
@@ -197,7 +199,7 @@ async def queue_page(request: Request, queue: Queue, user: Officer, desk: State)
         "queue.html",
         user,
         queue=queue,
-        open_count=await desk.listing.open_count(queue),
+        open_count=page.open_count,
         cases=page.cases,
         where=where,
         statuses=list(CaseStatus),

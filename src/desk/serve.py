@@ -57,6 +57,8 @@ def app_from_settings(
         triage_context=context,
         session=session_options(settings, host=host),
         redis=redis,
+        auth_cache_s=settings.web_auth_cache_s,
+        count_cache_s=settings.web_count_cache_s,
     )
     add_readiness(app, settings, store)
     return app

@@ -428,6 +428,27 @@ class Settings(BaseSettings):
         # An empty variable (as an env file leaves it) means "no endpoint".
         return None if isinstance(value, str) and not value.strip() else value
 
+    # -- the web desk's speed ------------------------------------------------------------
+    web_auth_cache_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description=(
+            "How long the desk remembers whom a session or API token names (0: ask the store "
+            "on every request). Disabling or resetting an account through the desk's process "
+            "forgets at once; `importbio users disable` from another process is seen within "
+            "this many seconds."
+        ),
+    )
+    web_count_cache_s: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description=(
+            "How long a queue page reuses its queue's open count (0: counted on every page)."
+        ),
+    )
+
 
 @lru_cache(maxsize=4)
 def extra_controls_tables(rules_dir: Path | None) -> TableSet:
